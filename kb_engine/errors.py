@@ -1,0 +1,167 @@
+"""Every error kb_engine raises on purpose, under one base class.
+
+Each class carries the fields a caller needs to explain the problem and the
+exit code the command line uses for it. Errors subclass the builtin they
+specialise (``ValueError`` for bad data, ``RuntimeError`` for a missing tool),
+so code that embeds kb_engine can catch either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "EXIT_OK",
+    "EXIT_FINDINGS",
+    "EXIT_USAGE",
+    "EXIT_TOOL_MISSING",
+    "EXIT_KNOWLEDGE_BASE",
+    "EXIT_INTERNAL",
+    "Problem",
+    "KbEngineError",
+    "InputError",
+    "UnknownEditionError",
+    "UnknownErrorCodeError",
+    "KnowledgeBaseError",
+    "ToolMissingError",
+]
+
+EXIT_OK = 0
+"""Nothing wrong was found."""
+EXIT_FINDINGS = 1
+"""The command worked and found problems (a confirmed cause, a lint finding, stale files)."""
+EXIT_USAGE = 2
+"""Bad usage or bad input: a malformed facts file, an unknown edition or error code."""
+EXIT_TOOL_MISSING = 3
+"""A system tool the command needs (Graphviz's ``dot``) is not installed."""
+EXIT_KNOWLEDGE_BASE = 4
+"""The knowledge base itself is broken (a ``--kb`` directory that fails validation)."""
+EXIT_INTERNAL = 70
+"""A bug in kb_engine (``EX_SOFTWARE``); rerun with ``--debug`` for the traceback."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input.
+
+    Attributes:
+        source: the file (or ``<stdin>``, ``<dict>``) the input came from.
+        path: where in the document, as a dotted path (``agent.version``, ``vm.disks[2].size_gib``).
+        message: what is wrong, in one sentence.
+        value: the offending value as the user wrote it, when there is one.
+        allowed: what would have been accepted, when that can be said briefly.
+    """
+
+    source: str
+    path: str
+    message: str
+    value: str | None = None
+    allowed: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.path}" if self.path else self.source
+        text = f"{where}: {self.message}"
+        if self.value is not None:
+            text += f" (got {self.value})"
+        if self.allowed:
+            text += f"; allowed: {self.allowed}"
+        return text
+
+
+class KbEngineError(Exception):
+    """Base class of every error kb_engine raises on purpose."""
+
+    exit_code: int = EXIT_USAGE
+
+
+class InputError(KbEngineError, ValueError):
+    """Input that cannot be used: every problem found, listed at once.
+
+    Attributes:
+        problems: each problem with its source, field path, value and what is allowed.
+    """
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, problems: Sequence[Problem], summary: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        if summary is None:
+            count = len(self.problems)
+            summary = f"{count} problem{'s' if count != 1 else ''} in the input"
+        lines = [summary + ":"] + [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines) if self.problems else summary)
+
+
+class UnknownEditionError(InputError):
+    """An edition name the knowledge base does not know.
+
+    Attributes:
+        edition: the name given.
+        known: the editions that exist.
+    """
+
+    def __init__(self, edition: str, known: Sequence[str], source: str = "edition") -> None:
+        self.edition = edition
+        self.known = tuple(known)
+        super().__init__(
+            [Problem(source, "", "unknown edition", repr(edition), ", ".join(self.known))],
+            summary=f"unknown edition {edition!r}",
+        )
+
+
+class UnknownErrorCodeError(InputError):
+    """An error code that no edition of the knowledge base knows.
+
+    Attributes:
+        code: the code given.
+        suggestions: the closest known codes, best first (may be empty).
+    """
+
+    def __init__(self, code: str, suggestions: Sequence[str], source: str = "<input>", path: str = "observed_error") -> None:
+        self.code = code
+        self.suggestions = tuple(suggestions)
+        hint = f"did you mean {', '.join(self.suggestions)}?" if self.suggestions else None
+        message = "unknown error code" + (f"; {hint}" if hint else "")
+        super().__init__(
+            [Problem(source, path, message, repr(code), "an error code of the selected edition (kb-engine kb list)")],
+            summary=f"unknown error code {code!r}",
+        )
+
+
+class KnowledgeBaseError(KbEngineError, ValueError):
+    """A knowledge-base file that fails validation.
+
+    Attributes:
+        problems: each problem with the file, the path of the bad element and what is wrong.
+    """
+
+    exit_code = EXIT_KNOWLEDGE_BASE
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        lines = [f"invalid knowledge base: {count} problem{'s' if count != 1 else ''}:"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class ToolMissingError(KbEngineError, RuntimeError):
+    """A system program kb_engine needs is not installed.
+
+    Attributes:
+        tool: the program looked for (``dot``).
+        package: the Debian package that provides it.
+        purpose: what it is needed for.
+    """
+
+    exit_code = EXIT_TOOL_MISSING
+
+    def __init__(self, tool: str, package: str, purpose: str) -> None:
+        self.tool = tool
+        self.package = package
+        self.purpose = purpose
+        super().__init__(
+            f"{tool!r} is not installed; it is needed to {purpose}. "
+            f"Install it with: apt-get install {package}"
+        )
