@@ -111,6 +111,7 @@ class CausesFile(_Model):
 
 
 class _FindingFields(_Model):
+    question: TextData | None = None
     text: TextData | None = None
     when: Any = None
 
@@ -237,6 +238,7 @@ class Finding:
 
     id: str
     text: Text
+    question: Text
     when: Condition
 
 
@@ -313,6 +315,27 @@ class Edition:
     def cause_order(self) -> list[str]:
         """All causes in the order of the knowledge base."""
         return list(self.causes)
+
+    def fill(self, text: Text, lang: str, facts: Mapping[str, object] | None = None) -> str:
+        """The text in ``lang`` with its ``{placeholders}`` filled.
+
+        A fact placeholder takes the VM's value when known, else its default
+        (``AzureBackupRG_<Geo>_<number>``); a limit placeholder takes the
+        edition's limit as the article states it (``32 TB (32768 GiB)``).
+        """
+
+        def one(match: re.Match[str]) -> str:
+            param = self.params.get(match.group(1))
+            if param is None:
+                return match.group(0)
+            if param.limit is not None:
+                return self.limit_label(param.limit)
+            value = facts.get(param.fact) if facts is not None and param.fact is not None else None
+            if value is not None:
+                return str(value)
+            return param.default.get(lang) if param.default is not None else match.group(0)
+
+        return _PLACEHOLDER_RE.sub(one, text.get(lang))
 
     def limit_label(self, name: str) -> str:
         """A limit as the article states it, with the GiB reading (``32 TB (32768 GiB)``)."""
@@ -634,7 +657,12 @@ class _Builder:
             cond = condition(merged["when"], "findings.yaml", f"findings[{i}].when")
             if merged["when"] is None:
                 self.fail("findings.yaml", f"findings[{i}].when", "a finding needs a condition")
-            findings[finding_item.id] = Finding(finding_item.id, text(merged["text"], "findings.yaml", f"findings[{i}].text"), cond or _NEVER)
+            findings[finding_item.id] = Finding(
+                finding_item.id,
+                text(merged["text"], "findings.yaml", f"findings[{i}].text"),
+                text(merged["question"], "findings.yaml", f"findings[{i}].question"),
+                cond or _NEVER,
+            )
 
         procedures: dict[str, Procedure] = {}
         for i, proc in enumerate(causes_file.procedures):
