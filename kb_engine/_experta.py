@@ -19,7 +19,7 @@ import collections.abc
 import logging
 import sys
 
-__all__ = ["AND", "AS", "MATCH", "NOT", "Fact", "KnowledgeEngine", "Rule", "W"]
+__all__ = ["AND", "AS", "MATCH", "NOT", "Fact", "KnowledgeEngine", "Rule", "Strategy", "W"]
 
 
 def _import_experta() -> None:
@@ -41,3 +41,4 @@ def _import_experta() -> None:
 _import_experta()
 
 from experta import AND, AS, MATCH, NOT, Fact, KnowledgeEngine, Rule, W  # noqa: E402
+from experta.abstract import Strategy  # noqa: E402

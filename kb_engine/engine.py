@@ -1,0 +1,152 @@
+"""The diagnosis engine: facts in, a :class:`~kb_engine.report.Report` out.
+
+An :class:`Engine` compiles the rules of one edition once and is reused for
+any number of VMs. Per-VM data enters experta only through ``declare()``
+after ``reset()``. experta engines are not safe to share between threads, so
+each thread gets its own instance of the compiled engine class.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .facts import Facts
+from .facts_input import FactsSource, load_facts
+from .knowledge import CodeEntry, Edition, KnowledgeBase, default_kb
+from .report import Report
+from .rules import Escalate, Expected, Input, Observed, Remedy, Status, Truth, Verdict, compile_edition
+
+__all__ = ["Engine", "WorkingMemory", "diagnose"]
+
+
+@dataclass(frozen=True)
+class WorkingMemory:
+    """What the forward chain derived for one VM, read back from experta's fact list.
+
+    Attributes:
+        truths: node id -> (value, rule, premises) for conditions, findings (``finding:ID``) and causes (``cause:ID``).
+        statuses: cause id -> (status, rule, premises).
+        expected: entry id -> confirmed causes producing it.
+        remedies: cause id -> rank.
+        escalate: entry ids whose causes are all excluded.
+        verdict: problems, clean or incomplete.
+    """
+
+    truths: Mapping[str, tuple[Any, str, tuple[str, ...]]]
+    statuses: Mapping[str, tuple[str, str, tuple[str, ...]]]
+    expected: Mapping[str, tuple[str, ...]]
+    remedies: Mapping[str, int]
+    escalate: frozenset[str]
+    verdict: str
+
+
+class Engine:
+    """A compiled rule base for one edition, reusable across VMs and threads.
+
+    Args:
+        edition: edition name (``2019-07``, ``2019-12``); the newest when None.
+        kb: the knowledge base; the shipped one when None.
+
+    Raises:
+        UnknownEditionError: the edition does not exist.
+    """
+
+    def __init__(self, edition: str | None = None, *, kb: KnowledgeBase | None = None) -> None:
+        self.kb = kb if kb is not None else default_kb()
+        self.edition: Edition = self.kb.edition(edition)
+        self.rules = compile_edition(self.edition)
+        self._local = threading.local()
+
+    def _experta(self) -> Any:
+        engine = getattr(self._local, "engine", None)
+        if engine is None:
+            engine = self.rules()
+            self._local.engine = engine
+        return engine
+
+    def observed_entry(self, facts: Facts, *, source: str = "<input>") -> CodeEntry | None:
+        """The edition's entry for the error code in the facts, if any.
+
+        Raises:
+            UnknownErrorCodeError: the code is unknown, or not in this edition.
+        """
+        if facts.observed_error is None:
+            return None
+        return self.kb.resolve_code(facts.observed_error, self.edition, source=source)
+
+    def run(self, facts: Facts, observed: CodeEntry | None = None) -> WorkingMemory:
+        """Run the forward chain for one VM and read back what it derived."""
+        engine = self._experta()
+        engine.reset()
+        for name, value in facts.flat().items():
+            if value is not None:
+                engine.declare(Input(name=name, value=value))
+        if observed is not None:
+            engine.declare(Observed(code=observed.id))
+        engine.run()
+        truths: dict[str, tuple[Any, str, tuple[str, ...]]] = {}
+        statuses: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        expected: dict[str, list[str]] = {}
+        remedies: dict[str, int] = {}
+        escalate: set[str] = set()
+        verdict = "incomplete"
+        for fact in engine.facts.values():
+            if isinstance(fact, Truth):
+                truths[fact["node"]] = (fact["value"], fact["rule"], tuple(fact["premises"]))
+            elif isinstance(fact, Status):
+                statuses[fact["cause"]] = (fact["status"], fact["rule"], tuple(fact["premises"]))
+            elif isinstance(fact, Expected):
+                expected.setdefault(fact["code"], []).append(fact["cause"])
+            elif isinstance(fact, Remedy):
+                remedies[fact["cause"]] = fact["rank"]
+            elif isinstance(fact, Escalate):
+                escalate.add(fact["code"])
+            elif isinstance(fact, Verdict):
+                verdict = fact["value"]
+        return WorkingMemory(
+            truths, statuses, {k: tuple(v) for k, v in expected.items()}, remedies, frozenset(escalate), verdict
+        )
+
+    def diagnose(self, facts: FactsSource, *, lang: str = "en", source: str | None = None) -> Report:
+        """Diagnose one VM.
+
+        Args:
+            facts: a :class:`Facts`, a dict, a path to a JSON/YAML file, or ``"-"`` for standard input.
+            lang: ``en`` or ``ja``.
+            source: how to name the input in error messages (defaults to the path).
+
+        Raises:
+            InputError: the facts are invalid, or the observed error code is unknown
+                (``UnknownErrorCodeError``, with the closest codes suggested).
+        """
+        from .diagnosis import build_report
+
+        loaded = load_facts(facts)
+        label = source or (str(facts) if isinstance(facts, str) else "<input>")
+        observed = self.observed_entry(loaded, source=label)
+        memory = self.run(loaded, observed)
+        return build_report(self, loaded, observed, memory, "ja" if lang == "ja" else "en")
+
+
+_ENGINES: dict[tuple[int, str], Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def diagnose(facts: FactsSource, edition: str | None = None, lang: str = "en", *, kb: KnowledgeBase | None = None) -> Report:
+    """Diagnose one VM with a shared, lazily built engine per edition.
+
+    Raises:
+        UnknownEditionError: the edition does not exist.
+        InputError: the facts are invalid or the observed error code is unknown.
+    """
+    base = kb if kb is not None else default_kb()
+    key = (id(base), base.edition(edition).id)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = Engine(edition, kb=base)
+            _ENGINES[key] = engine
+    return engine.diagnose(facts, lang=lang)

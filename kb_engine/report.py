@@ -1,0 +1,161 @@
+"""The diagnosis report: a typed object with a documented, versioned JSON form.
+
+``Report.model_json_schema()`` is the schema ``kb-engine schema report``
+prints; :func:`report_json` gives the canonical, byte-for-byte deterministic
+JSON of a report.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CauseResult",
+    "Command",
+    "Derivation",
+    "Escalation",
+    "ExpectedCode",
+    "FindingResult",
+    "ObservedError",
+    "REPORT_SCHEMA_VERSION",
+    "Remedy",
+    "Report",
+    "RemedyStep",
+    "UnknownFact",
+    "report_json",
+]
+
+REPORT_SCHEMA_VERSION: Literal["1.0"] = "1.0"
+"""Version of the report's JSON form; the major number changes when a field is removed or changes meaning."""
+
+Status = Literal["confirmed", "ruled_out", "undetermined", "not_applicable"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Derivation(_Out):
+    """How a conclusion was reached: the rule and its premises, back to the input facts."""
+
+    conclusion: str = Field(description="What was concluded, e.g. 'finding agent_not_ready' or 'agent.status = not_ready'.")
+    value: Any = Field(description="The value concluded (true/false/null for unknown, or a status).")
+    rule: str = Field(description="The rule that fired, or 'input' for a fact given by the user, 'unknown' for one not given.")
+    premises: list[Derivation] = Field(default_factory=list, description="What the rule matched.")
+
+
+class Command(_Out):
+    """A command of a step; ``label`` says for which VMs when the step has alternatives."""
+
+    command: str
+    label: str | None = None
+
+
+class RemedyStep(_Out):
+    """One numbered step."""
+
+    number: int
+    text: str
+    commands: list[Command] = Field(default_factory=list)
+    link: str | None = None
+    procedure: str | None = Field(None, description="Id of the shared procedure this step comes from.")
+
+
+class CauseResult(_Out):
+    """One cause and what the engine concluded about it."""
+
+    id: str
+    ref: str | None = Field(None, description="The cause's letter in the article digest (A..K, E1, E2).")
+    title: str
+    status: Status
+    parent: str | None = None
+    reason: str = Field(description="Why, in one sentence: the findings that confirm or exclude it, or what is unknown.")
+    evidence: list[str] = Field(default_factory=list, description="Finding ids that decided the status.")
+    needs: list[str] = Field(default_factory=list, description="Unknown facts that would decide an undetermined cause.")
+    derivation: Derivation
+
+
+class FindingResult(_Out):
+    """A finding that is true for this VM."""
+
+    id: str
+    text: str
+    derivation: Derivation
+
+
+class ObservedError(_Out):
+    """The error code the user saw, and its causes walked in the article's order."""
+
+    code: str = Field(description="The code as given (an alias is kept as typed).")
+    entry: str = Field(description="The knowledge base's entry id for it.")
+    names: list[str]
+    message: str
+    advice: str | None = None
+    causes: list[CauseResult] = Field(description="The code's causes in the article's order, sub-causes after their parent.")
+    escalate: bool = Field(description="Every cause is excluded: collect logs and escalate.")
+
+
+class ExpectedCode(_Out):
+    """An error code a confirmed cause produces."""
+
+    entry: str
+    names: list[str]
+    message: str
+    causes: list[str]
+
+
+class Remedy(_Out):
+    """What to do about one confirmed cause."""
+
+    rank: int = Field(description="1 is first; the observed error's causes come first, in the article's order.")
+    cause: str
+    title: str
+    steps: list[RemedyStep]
+    logs: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class UnknownFact(_Out):
+    """A fact the engine would need to decide undetermined causes."""
+
+    fact: str
+    description: str
+    needed_by: list[str]
+
+
+class Escalation(_Out):
+    """The last resort when every cause of the observed error is excluded."""
+
+    title: str
+    text: str
+    logs: list[str]
+
+
+class Report(_Out):
+    """Everything kb_engine concluded about one VM."""
+
+    schema_version: Literal["1.0"] = REPORT_SCHEMA_VERSION
+    kb_version: str
+    edition: str
+    lang: Literal["en", "ja"]
+    vm: str | None = Field(None, description="The VM or scenario name from the facts.")
+    verdict: Literal["problems", "clean", "incomplete"] = Field(
+        description="problems: a cause is confirmed; clean: every cause is excluded; incomplete: nothing confirmed, some causes undetermined."
+    )
+    observed: ObservedError | None = None
+    findings: list[FindingResult] = Field(description="Findings that are true for this VM.")
+    causes: list[CauseResult] = Field(description="Every cause of the edition, in knowledge-base order.")
+    expected_codes: list[ExpectedCode] = Field(description="The error codes the confirmed causes produce.")
+    remedies: list[Remedy] = Field(description="What to do, in order.")
+    unknown: list[UnknownFact] = Field(description="What the engine would need to know, most useful first.")
+    escalation: Escalation | None = None
+    notes: list[str] = Field(default_factory=list, description="Where the article differs from the real system, for the causes shown.")
+
+
+def report_json(report: Report, *, indent: int | None = 2) -> str:
+    """The canonical JSON of a report: sorted keys, UTF-8 text, a trailing newline."""
+    data = report.model_dump(mode="json")
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=indent) + "\n"
