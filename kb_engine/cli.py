@@ -61,6 +61,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
+def _register_commands() -> None:
+    # Each module imports only click at its top; engines, graphs and Graphviz load inside the commands.
+    from kb_engine.commands.diagnose import diagnose_command, schema_command
+
+    for command in (diagnose_command, schema_command):
+        cli.add_command(command)
+
+
+_register_commands()
+
+
 def _stdout_gone() -> int:
     # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
     devnull = os.open(os.devnull, os.O_WRONLY)

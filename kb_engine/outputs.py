@@ -1,0 +1,47 @@
+"""Writing command output: standard output or a file, never half-written."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import InputError, Problem
+
+__all__ = ["write_atomic", "write_output"]
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> None:
+    """Write a file through a temporary file in the same directory, then rename it into place.
+
+    Raises:
+        InputError: the directory does not exist or cannot be written.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError([Problem(str(target), "", f"cannot be written: {exc.strerror or exc}")]) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_output(destination: str, text: str) -> None:
+    """Write text to ``-`` (standard output) or a file (atomically).
+
+    Raises:
+        InputError: the file cannot be written.
+    """
+    if destination == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(destination, text)
