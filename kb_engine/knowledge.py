@@ -261,7 +261,11 @@ class Cause:
 
 @dataclass(frozen=True)
 class CodeEntry:
-    """An error-code entry: one or more codes that share causes and text."""
+    """An error-code entry: one or more codes that share causes and text.
+
+    ``key`` names the entry the same way in every edition (its first code as
+    written in the knowledge base); ``id`` is its first code in this edition.
+    """
 
     id: str
     names: tuple[str, ...]
@@ -270,6 +274,7 @@ class CodeEntry:
     summary: Text
     advice: Text | None
     causes: tuple[str, ...]
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -750,6 +755,7 @@ class _Builder:
                     summary=text(merged["summary"], "codes.yaml", f"{path}.summary"),
                     advice=text(merged["advice"], "codes.yaml", f"{path}.advice") if merged["advice"] else None,
                     causes=tuple(cause_ids),
+                    key=(code_item.names or merged["names"])[0],
                 )
             )
         data = editions.editions[index]
