@@ -9,7 +9,7 @@ conditions may refer to (:func:`fact_catalog`) and produces the JSON Schema.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -328,8 +328,8 @@ class Facts(BaseModel):
     def flat(self) -> dict[str, object]:
         """Every fact of the catalogue by name, ``None`` where unknown.
 
-        List facts (``vm.disks``, ``extensions``) become tuples of plain dicts,
-        with ``is_backup`` added to each extension.
+        List facts (``vm.disks``, ``extensions``) become tuples of :class:`Record`
+        (immutable mappings), with ``is_backup`` added to each extension.
         """
         out: dict[str, object] = {}
         for info in fact_catalog().values():
@@ -454,13 +454,43 @@ def fact_catalog() -> Mapping[str, FactInfo]:
     return _CATALOG
 
 
+class Record(Mapping[str, object]):
+    """One item of a list fact: an immutable, hashable mapping (working memory needs hashable values)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, object]) -> None:
+        self._items = tuple(sorted(items.items()))
+
+    def __getitem__(self, key: str) -> object:
+        for name, value in self._items:
+            if name == key:
+                return value
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self._items) == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"Record({dict(self._items)!r})"
+
+
 def _plain(value: object) -> object:
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, Extension):
-        return {"name": value.name, "state": _plain(value.state), "is_backup": value.is_backup}
+        return Record({"name": value.name, "state": _plain(value.state), "is_backup": value.is_backup})
     if isinstance(value, BaseModel):
-        return {k: _plain(getattr(value, k)) for k in type(value).model_fields}
+        return Record({k: _plain(getattr(value, k)) for k in type(value).model_fields})
     if isinstance(value, list):
         return tuple(_plain(v) for v in value)
     return value

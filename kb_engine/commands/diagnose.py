@@ -104,7 +104,7 @@ def schema_command(which: str) -> None:
     Example:
       kb-engine schema facts > facts.schema.json
     """
-    from kb_engine.schemas import schema_text
+    from kb_engine.json_schemas import schema_text
 
     click.echo(schema_text(which), nl=False)
 

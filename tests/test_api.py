@@ -1,0 +1,61 @@
+"""The Python API a program embeds: what kb_engine exports and how it behaves."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import kb_engine
+
+
+def test_every_exported_name_resolves() -> None:
+    """Every name in kb_engine.__all__ is importable from the package."""
+    for name in kb_engine.__all__:
+        assert getattr(kb_engine, name) is not None
+
+
+def test_nothing_else_is_exported_by_accident() -> None:
+    """dir(kb_engine) lists exactly the public API, and unknown names raise AttributeError."""
+    assert sorted(dir(kb_engine)) == sorted(kb_engine.__all__)
+    try:
+        kb_engine.compile_edition  # type: ignore[attr-defined]  # an internal name
+    except AttributeError:
+        pass
+    else:  # pragma: no cover - the assertion below explains
+        raise AssertionError("an internal name leaked into the public API")
+
+
+def test_importing_the_package_does_not_load_the_rule_engine() -> None:
+    """import kb_engine stays light: experta, networkx and graphviz load only when used."""
+    code = "import kb_engine, sys; print(sorted(m for m in ('experta', 'networkx', 'graphviz') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_diagnose_accepts_a_dict_and_returns_a_typed_report() -> None:
+    """kb_engine.diagnose takes a dict and returns a Report naming its edition and knowledge-base version."""
+    report = kb_engine.diagnose({"vm": {"os": "linux"}, "network": {"azure_outbound": False}}, edition="2019-07")
+    assert isinstance(report, kb_engine.Report)
+    assert report.edition == "2019-07"
+    assert report.kb_version == kb_engine.default_kb().kb_version
+    assert [c.id for c in report.causes if c.status == "confirmed"] == ["no_internet_access"]
+
+
+def test_engine_is_reused_and_safe_across_threads() -> None:
+    """One Engine serves many threads; each gets the same answer as a serial run."""
+    engine = kb_engine.Engine()
+    vms = [{"vm": {"os": "linux"}, "backup": {"backups_per_day": n}} for n in range(8)]
+    serial = [kb_engine.report_json(engine.diagnose(vm)) for vm in vms]
+    results: dict[int, str] = {}
+
+    def work(i: int) -> None:
+        for _ in range(5):
+            results[i] = kb_engine.report_json(engine.diagnose(vms[i]))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(vms))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [results[i] for i in range(len(vms))] == serial
