@@ -68,8 +68,8 @@ SECTIONS: dict[str, Callable[[], str]] = {"facts-table": facts_table, "codes-tab
 def refresh(text: str) -> str:
     """The text with every generated section replaced by its current content."""
     for name, make in SECTIONS.items():
-        pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.S)
-        body = make()
+        pattern = re.compile(rf"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- /generated:{name} -->)", re.S)
+        body = make() + "\n"
 
         def replace(match: re.Match[str], body: str = body) -> str:
             return match.group(1) + body + match.group(2)
