@@ -1,0 +1,112 @@
+"""`kb-engine facts from-azure` and `kb-engine collect` as a user runs them (the installed console script)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from kb_engine.facts_input import validate_facts
+
+KB_ENGINE = Path(sys.executable).parent / "kb-engine"
+REALDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata"
+AZURE = REALDATA / "azure-rest-api-specs"
+WALA = REALDATA / "WALinuxAgent"
+
+
+def run(*args: str | Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(KB_ENGINE), *map(str, args)], input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_from_azure_prints_one_deterministic_facts_document() -> None:
+    """Real instance view + VM model + job list: sorted 2-space JSON with a trailing newline, a summary per file on stderr."""
+    files = [AZURE / "VirtualMachine_Get_InstanceView.json", AZURE / "VirtualMachine_Get_WithVMSizeProperties.json", AZURE / "GetJobDetails.json"]
+    first, second = run("facts", "from-azure", *files), run("facts", "from-azure", *files)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    facts = json.loads(first.stdout)
+    assert first.stdout == json.dumps(facts, sort_keys=True, indent=2) + "\n"
+    assert facts["agent"]["version"] == "2.7.41491.949"
+    assert "$schema" not in facts
+    validate_facts(facts, "stdout")
+    assert "VirtualMachine_Get_InstanceView.json: 7 facts" in first.stderr
+
+
+def test_from_azure_output_pipes_into_diagnose() -> None:
+    """`kb-engine facts from-azure ... | kb-engine diagnose -` runs a diagnosis (exit 0 or 1, never a usage error)."""
+    facts = run("facts", "from-azure", AZURE / "VirtualMachine_Get_InstanceView.json", AZURE / "Disk_ListByResourceGroup.json")
+    diagnosis = run("diagnose", "-", stdin=facts.stdout)
+    assert diagnosis.returncode in (0, 1), diagnosis.stderr
+
+
+def test_from_azure_reads_standard_input() -> None:
+    """`-` reads the document from standard input, named <stdin> in the summary."""
+    result = run("facts", "from-azure", "-", stdin=(AZURE / "Disk_Get.json").read_text(encoding="utf-8"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["vm"]["disks"][0]["size_gib"] == 10
+    assert "<stdin>" in result.stderr
+
+
+def test_unknown_document_kind_exits_2_naming_the_file() -> None:
+    """A real NSG document is not understood: exit 2, the file named, nothing on stdout."""
+    result = run("facts", "from-azure", AZURE / "Disk_Get.json", AZURE / "NetworkSecurityGroupGet.json")
+    assert result.returncode == 2
+    assert "NetworkSecurityGroupGet.json" in result.stderr and "az lock list" in result.stderr
+    assert result.stdout == ""
+
+
+def test_conflict_is_a_warning_with_exit_0(tmp_path: Path) -> None:
+    """The real VM model (myVM) and protected item (iaasvm-1): a conflict warning on stderr, exit 0, name left out."""
+    result = run("facts", "from-azure", AZURE / "VirtualMachine_Get_WithVMSizeProperties.json", AZURE / "Compute_ProtectedItem_Get.json")
+    assert result.returncode == 0, result.stderr
+    assert "warning: conflict: name" in result.stderr
+    assert "name" not in json.loads(result.stdout)
+
+
+def test_provenance_option_wraps_facts_with_sources_and_conflicts() -> None:
+    """--provenance writes facts, provenance, conflicts and notes."""
+    result = run("facts", "from-azure", "--provenance", AZURE / "VirtualMachine_Get_WithVMSizeProperties.json", AZURE / "Compute_ProtectedItem_Get.json")
+    data = json.loads(result.stdout)
+    assert sorted(data) == ["conflicts", "facts", "notes", "provenance"]
+    assert data["conflicts"][0]["fact"] == "name"
+    assert data["provenance"]["vm.os"] == [str(AZURE / "VirtualMachine_Get_WithVMSizeProperties.json")]
+
+
+def test_yaml_output_and_output_file(tmp_path: Path) -> None:
+    """--format yaml -o FILE writes the same facts as JSON, as YAML, into the file."""
+    out = tmp_path / "facts.yaml"
+    result = run("facts", "from-azure", "--format", "yaml", "-o", out, AZURE / "Disk_ListByResourceGroup.json")
+    assert result.returncode == 0, result.stderr
+    as_json = json.loads(run("facts", "from-azure", AZURE / "Disk_ListByResourceGroup.json").stdout)
+    assert yaml.safe_load(out.read_text(encoding="utf-8")) == as_json
+
+
+def test_collect_reads_a_guest_tree(tmp_path: Path) -> None:
+    """collect --root on a tree with the real waagent.conf and a running agent prints valid facts."""
+    (tmp_path / "etc").mkdir()
+    shutil.copyfile(WALA / "config/waagent.conf", tmp_path / "etc/waagent.conf")
+    (tmp_path / "etc/os-release").write_text("ID=rhel\n", encoding="utf-8")
+    (tmp_path / "proc/77").mkdir(parents=True)
+    (tmp_path / "proc/77/cmdline").write_bytes(b"/usr/bin/python3\0-u\0/usr/sbin/waagent\0-daemon\0")
+    result = run("collect", "--root", tmp_path)
+    assert result.returncode == 0, result.stderr
+    facts = json.loads(result.stdout)
+    validate_facts(facts, "stdout")
+    assert facts["vm"] == {"os": "linux", "distro": "rhel"}
+    assert facts["agent"]["service_running"] is True
+
+
+def test_collect_missing_root_is_a_usage_error(tmp_path: Path) -> None:
+    """--root that does not exist: exit 2."""
+    assert run("collect", "--root", tmp_path / "nope").returncode == 2
+
+
+def test_help_shows_examples() -> None:
+    """Each command's --help carries an example."""
+    for args in (("facts", "from-azure", "--help"), ("collect", "--help"), ("facts", "--help")):
+        result = run(*args)
+        assert result.returncode == 0 and "kb-engine " in result.stdout.split("Example", 1)[1]
