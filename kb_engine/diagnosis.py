@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .conditions import All, AnyOf, CauseRef, Condition, Context, FindingRef, Not, Test, evaluate, walk
+from .evaluate import cause_truth
 from .facts import Facts, fact_catalog
 from .knowledge import Cause, CodeEntry, Edition, Step
 from .report import (
@@ -198,8 +199,18 @@ class _Builder:
 
     # -- remedies ------------------------------------------------------------
 
+    def step_context(self) -> Context:
+        """What step and variant conditions see: the facts, and the findings and causes as derived."""
+        base = Context(self.flat, self.edition.limits)
+        findings = {
+            fid: (self.memory.truths[f"finding:{fid}"][0] if f"finding:{fid}" in self.memory.truths else evaluate(f.when, base))
+            for fid, f in self.edition.findings.items()
+        }
+        causes = {cid: cause_truth(status) for cid, (status, _, _) in self.memory.statuses.items()}
+        return Context(self.flat, self.edition.limits, findings, causes)
+
     def steps(self, steps: tuple[Step, ...]) -> list[RemedyStep]:
-        ctx = Context(self.flat, self.edition.limits)
+        ctx = self.step_context()
         out: list[RemedyStep] = []
         for step in steps:
             if step.when is not None and evaluate(step.when, ctx) is False:

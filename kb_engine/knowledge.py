@@ -731,6 +731,15 @@ class _Builder:
                     if cond is not None:
                         self.check_refs(cond, findings, causes, "causes.yaml", f"causes[{i}].{key}", edition_id, allow_causes=True)
         self.check_cycles(causes, edition_id)
+        for i, item in enumerate(causes_file.causes):
+            cause = causes.get(item.id)
+            if cause is None:
+                continue
+            for j, step in enumerate(cause.steps):
+                conds = [step.when] + [v.when for v in step.variants]
+                for cond in conds:
+                    if cond is not None:
+                        self.check_refs(cond, findings, causes, "causes.yaml", f"causes[{i}].steps[{j}]", edition_id, allow_causes=True)
 
         codes: list[CodeEntry] = []
         for i, code_item in enumerate(codes_file.codes):

@@ -59,3 +59,13 @@ def test_engine_is_reused_and_safe_across_threads() -> None:
     for thread in threads:
         thread.join()
     assert [results[i] for i in range(len(vms))] == serial
+
+
+def test_remedy_steps_that_depend_on_findings_render() -> None:
+    """A job still running in the old vault shows the old-vault step; a job in progress here shows the cancel step."""
+    old_vault = kb_engine.diagnose({"backup": {"old_vault_job_running": True, "job_in_progress": False}})
+    here = kb_engine.diagnose({"backup": {"job_in_progress": True, "old_vault_job_running": False}})
+    old_steps = " ".join(s.text for s in old_vault.remedies[0].steps)
+    here_steps = " ".join(s.text for s in here.remedies[0].steps)
+    assert "old vault" in old_steps and "wait for it to finish" not in old_steps
+    assert "wait for it to finish" in here_steps and "old vault" not in here_steps
