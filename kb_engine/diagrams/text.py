@@ -1,0 +1,87 @@
+"""The text twin of a decision tree: an indented outline for terminals, tickets and screen readers.
+
+It says what the drawn tree says, in reading order: every question with its
+yes and no branches (``-> Q2.1`` names where a branch goes), every cause leaf
+with its numbered steps, and the escalation leaf with the logs to collect.
+"""
+
+from __future__ import annotations
+
+from .labels import word, wrap
+from .tree import Node, Tree
+
+__all__ = ["tree_text"]
+
+_WIDTH = 88
+
+
+def _target(tree: Tree, node_id: str) -> str:
+    node = tree.node(node_id)
+    if node.kind == "question":
+        return node.label
+    if node.kind == "cause":
+        return f"{word('cause', tree.lang)} {node.label}"
+    return node.title
+
+
+def _para(text: str, indent: str, first: str | None = None) -> list[str]:
+    """Wrap ``text`` at the page width; ``first`` prefixes the first line (later lines align under it)."""
+    lead = indent if first is None else first
+    lines = wrap(text, _WIDTH - len(lead))
+    return [lead + lines[0]] + [" " * len(lead) + line for line in lines[1:]]
+
+
+def _leaf(tree: Tree, node: Node, indent: str) -> list[str]:
+    lang = tree.lang
+    out = _para(node.title, indent)
+    out.append(f"{indent}  {word('remedy', lang)}:")
+    for step in node.steps:
+        pad = indent + "    "
+        if step.heading:
+            out += _para(step.heading, pad, pad + "-- ")
+        out += _para(step.text, pad, f"{pad}{step.number}. ")
+        inner = pad + " " * (len(str(step.number)) + 2)
+        if step.command:
+            out.append(f"{inner}$ {step.command}")
+        for label, command in step.variants:
+            out.append(f"{inner}{label}: $ {command}")
+        if step.link:
+            out.append(f"{inner}{step.link}")
+    return out
+
+
+def tree_text(tree: Tree) -> str:
+    """The outline of a decision tree: same questions, branches, leaves and steps as the diagram."""
+    lang = tree.lang
+    out = [f"{word('error_code', lang)}: {tree.title}", tree.subtitle, ""]
+    start = tree.node("start")
+    for line in start.lines:
+        out += _para(line, "")
+    first = tree.out_edges("start")[0]
+    out.append(f"{word('start', lang)} -> {_target(tree, first.target)}")
+    for group in tree.groups:
+        depth = "  " if group.parent else ""
+        out += ["", *_para(group.heading, depth)]
+        for node in tree.nodes:
+            if node.group != group.id:
+                continue
+            indent = depth + "  "
+            if node.kind == "question":
+                out += _para(node.title, indent, f"{indent}{node.label} ")
+                out.append(f"{indent}     ({word('fact', lang)}: {node.test})")
+                branch = indent + "     "
+            else:
+                out += _leaf(tree, node, indent)
+                branch = indent + "  "
+            for edge in tree.out_edges(node.id):
+                out.append(f"{branch}{edge.label} -> {_target(tree, edge.target)}")
+    escalate = tree.node("escalate")
+    out += ["", escalate.title]
+    for line in escalate.lines:
+        out += _para(line, "  ")
+    out.append(f"  {word('logs', lang)}:")
+    if escalate.logs:
+        out += [f"    {log}" for log in escalate.logs]
+    else:
+        out.append(f"    {word('no_logs', lang)}")
+    return "\n".join(out) + "\n"

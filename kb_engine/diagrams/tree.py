@@ -1,0 +1,500 @@
+"""The decision tree of one error code: the model every tree view draws.
+
+A trainee goes through the code's causes in the article's order. For each
+cause, its ``applies`` condition is asked first (no: the cause does not apply,
+next cause), then its ``when`` condition, one yes/no question per finding:
+``any`` becomes a chain where yes leads to the cause and no to the next
+question, ``all`` a chain where no leads to the next cause. A sub-cause that
+confirms its parent (E1, E2) is expanded inline. A cause leaf names the cause
+and its numbered remedy steps; "still failing" goes on to the next cause, and
+after the last one comes the escalation leaf with the logs to collect.
+
+The DOT, Mermaid and text views all render this one model, so they say the
+same thing. :func:`trace` lays one VM's diagnosis over it (the overlay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..conditions import All, AnyOf, CauseRef, Condition, FindingRef, Not, Test, describe
+from ..knowledge import Cause, CodeEntry, Edition, Step, Text
+from .labels import word
+
+__all__ = [
+    "CAUSE_STATUSES",
+    "Edge",
+    "EdgeKind",
+    "Group",
+    "Node",
+    "NodeKind",
+    "StepText",
+    "Trace",
+    "Tree",
+    "build_tree",
+    "edition_line",
+    "trace",
+]
+
+NodeKind = Literal["start", "question", "cause", "escalate"]
+EdgeKind = Literal["start", "yes", "no", "not_applicable", "still_failing"]
+CAUSE_STATUSES = ("confirmed", "ruled_out", "undetermined", "not_applicable")
+_EDGE_RANK = {"start": 0, "yes": 1, "no": 2, "not_applicable": 3, "still_failing": 4}
+
+
+@dataclass(frozen=True)
+class StepText:
+    """One numbered remedy step, in one language.
+
+    Attributes:
+        number: 1-based, within its cause.
+        text: what to do.
+        command: the command or setting to use, set apart from the text.
+        variants: (label, command) pairs when the command depends on the VM (the last is the fallback).
+        link: a download or documentation link.
+        heading: the shared procedure this step starts (``[K] Clean up ...``), else None.
+    """
+
+    number: int
+    text: str
+    command: str | None = None
+    variants: tuple[tuple[str, str], ...] = ()
+    link: str | None = None
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of a decision tree.
+
+    Attributes:
+        id: stable id, usable as-is in DOT and Mermaid (letters, digits, underscores).
+        kind: start (the error code), question, cause (a leaf) or escalate (the last leaf).
+        label: the short reference the text twin and the diagram share (``Q1.2``, ``1``, ``3.1``).
+        title: the question, the cause's title, the code names or the escalation title.
+        group: the cause whose part of the tree the node belongs to (None for start and escalate).
+        finding: the finding a question asks about.
+        fact: the fact(s) that answer a question.
+        test: the question's test in the knowledge base's notation (``agent.status = not_ready``).
+        lines: further text (the code's message and advice, the escalation text).
+        steps: a cause leaf's remedy.
+        logs: the escalation leaf's logs to collect.
+    """
+
+    id: str
+    kind: NodeKind
+    label: str
+    title: str
+    group: str | None = None
+    finding: str | None = None
+    fact: str | None = None
+    test: str | None = None
+    lines: tuple[str, ...] = ()
+    steps: tuple[StepText, ...] = ()
+    logs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A labelled arrow of a decision tree."""
+
+    source: str
+    target: str
+    kind: EdgeKind
+    label: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """One cause's part of the tree (a cluster): its number, letter and title.
+
+    Attributes:
+        id: the cause id.
+        number: ``1``, ``2``, ... in the article's order; ``3.1`` for a sub-cause of cause 3.
+        ref: the cause's letter in the article (``A``, ``E1``), when it has one.
+        title: the cause's title.
+        parent: the enclosing group (for a sub-cause expanded inline).
+    """
+
+    id: str
+    number: str
+    ref: str | None
+    title: str
+    parent: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """``1. [A] The VM agent ...``."""
+        ref = f"[{self.ref}] " if self.ref else ""
+        dot = "" if "." in self.number else "."
+        return f"{self.number}{dot} {ref}{self.title}"
+
+
+@dataclass(frozen=True)
+class Tree:
+    """The decision tree of one error-code entry of one edition, in one language.
+
+    Attributes:
+        edition: the edition id.
+        code: the entry's id (its first code name).
+        names: every code name of the entry.
+        aliases: other spellings.
+        lang: ``en`` or ``ja``.
+        title: the title line (code names).
+        subtitle: the edition line.
+        groups: the causes, in the article's order (sub-causes after their parent).
+        nodes: every node, in reading order.
+        edges: every edge, in reading order.
+    """
+
+    edition: str
+    code: str
+    names: tuple[str, ...]
+    aliases: tuple[str, ...]
+    lang: str
+    title: str
+    subtitle: str
+    groups: tuple[Group, ...]
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+
+    def node(self, node_id: str) -> Node:
+        """The node with that id.
+
+        Raises:
+            KeyError: no such node.
+        """
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        raise KeyError(node_id)
+
+    def out_edges(self, node_id: str) -> list[Edge]:
+        """The edges leaving a node, in order."""
+        return [e for e in self.edges if e.source == node_id]
+
+    def group(self, group_id: str) -> Group:
+        """The group with that id.
+
+        Raises:
+            KeyError: no such group.
+        """
+        for group in self.groups:
+            if group.id == group_id:
+                return group
+        raise KeyError(group_id)
+
+
+def edition_line(edition: Edition, lang: str) -> str:
+    """``Edition 2019-12: <the article's title>`` (``2019-12 版: ...`` in Japanese)."""
+    if lang == "ja":
+        return f"{edition.id} {word('edition', lang)}: {edition.title.get(lang)}"
+    return f"{word('edition', lang)} {edition.id}: {edition.title.get(lang)}"
+
+
+# A pending arrow: from a node, of a kind, to whatever comes next.
+_Exit = tuple[str, EdgeKind]
+
+
+@dataclass
+class _Builder:
+    edition: Edition
+    lang: str
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    used_ids: set[str] = field(default_factory=set)
+    question_count: dict[str, int] = field(default_factory=dict)
+
+    def text(self, text: Text) -> str:
+        return self.edition.fill(text, self.lang)
+
+    def new_id(self, base: str) -> str:
+        candidate, n = base, 1
+        while candidate in self.used_ids:
+            n += 1
+            candidate = f"{base}_{n}"
+        self.used_ids.add(candidate)
+        return candidate
+
+    def wire(self, exits: list[_Exit], target: str, *, last: bool = False) -> None:
+        """Point pending arrows at ``target``; ``last``: it is the escalation leaf, not a next cause."""
+        for source, kind in exits:
+            key = f"{kind}_end" if last and kind in ("not_applicable", "still_failing") else kind
+            self.edges.append(Edge(source, target, kind, word(key, self.lang)))
+
+    def question(self, group: Group, role: str, cond: FindingRef | Test) -> str:
+        count = self.question_count.get(group.id, 0) + 1
+        self.question_count[group.id] = count
+        if isinstance(cond, FindingRef):
+            finding = self.edition.findings[cond.finding]
+            tests = [finding.when]
+            node_id = self.new_id(f"q__{group.id}__{role}__{cond.finding}")
+            title = self.text(finding.question)
+            finding_id: str | None = cond.finding
+        else:
+            tests = [cond]
+            node_id = self.new_id(f"q__{group.id}__{role}__{cond.fact.replace('.', '_')}")
+            title = describe(cond) + "?"
+            finding_id = None
+        facts: list[str] = []
+        for test in tests:
+            for name in test.facts() if isinstance(test, Test) else ():
+                if name not in facts:
+                    facts.append(name)
+        self.nodes.append(
+            Node(
+                id=node_id,
+                kind="question",
+                label=f"Q{group.number}.{count}",
+                title=title,
+                group=group.id,
+                finding=finding_id,
+                fact=", ".join(facts) or None,
+                test="; ".join(describe(t) for t in tests),
+            )
+        )
+        return node_id
+
+    def compile(self, cond: Condition, group: Group, role: str, leaf_ok: bool) -> tuple[str, list[_Exit], list[_Exit]]:
+        """Questions for a condition: (entry node, exits when true, exits when false)."""
+        if isinstance(cond, FindingRef | Test):
+            node_id = self.question(group, role, cond)
+            return node_id, [(node_id, "yes")], [(node_id, "no")]
+        if isinstance(cond, Not):
+            entry, true_exits, false_exits = self.compile(cond.part, group, role, False)
+            return entry, false_exits, true_exits
+        if isinstance(cond, AnyOf | All):
+            entry = ""
+            true_all: list[_Exit] = []
+            false_all: list[_Exit] = []
+            carry: list[_Exit] = []
+            for part in cond.parts:
+                part_entry, part_true, part_false = self.compile(part, group, role, leaf_ok and isinstance(cond, AnyOf))
+                if not entry:
+                    entry = part_entry
+                self.wire(carry, part_entry)
+                if isinstance(cond, AnyOf):
+                    true_all += part_true
+                    carry = part_false
+                else:
+                    false_all += part_false
+                    carry = part_true
+            if isinstance(cond, AnyOf):
+                return entry, true_all, carry
+            return entry, carry, false_all
+        assert isinstance(cond, CauseRef)
+        sub = self.edition.causes[cond.cause]
+        sub_group = Group(
+            sub.id, f"{group.number}.{len([g for g in self.groups if g.parent == group.id]) + 1}",
+            sub.ref, self.text(sub.title), group.id,
+        )
+        self.groups.append(sub_group)
+        entry, true_exits, false_exits = self.cause(sub, sub_group)
+        if leaf_ok:
+            leaf = self.leaf(sub, sub_group)
+            self.wire(true_exits, leaf)
+            return entry, [], false_exits + [(leaf, "still_failing")]
+        return entry, true_exits, false_exits
+
+    def cause(self, cause: Cause, group: Group) -> tuple[str, list[_Exit], list[_Exit]]:
+        """A cause's questions: applies first (its no: does not apply), then when."""
+        when_entry, when_true, when_false = self.compile(cause.when, group, "when", True)
+        if cause.applies is None:
+            return when_entry, when_true, when_false
+        # Build the applies questions first so they are numbered first, then move them ahead.
+        mark = len(self.nodes)
+        applies_entry, applies_true, applies_false = self.compile(cause.applies, group, "applies", False)
+        moved = self.nodes[mark:]
+        del self.nodes[mark:]
+        first = next(i for i, n in enumerate(self.nodes) if n.id == when_entry)
+        self.nodes[first:first] = moved
+        # Renumber the group's questions in their new reading order.
+        count = 0
+        for i, node in enumerate(self.nodes):
+            if node.kind == "question" and node.group == group.id:
+                count += 1
+                self.nodes[i] = Node(**{**node.__dict__, "label": f"Q{group.number}.{count}"})
+        self.wire(applies_true, when_entry)
+        not_applicable: list[_Exit] = [(n, "not_applicable" if k == "no" else k) for n, k in applies_false]
+        return applies_entry, when_true, when_false + not_applicable
+
+    def leaf(self, cause: Cause, group: Group) -> str:
+        node_id = self.new_id(f"cause__{cause.id}")
+        self.nodes.append(
+            Node(id=node_id, kind="cause", label=group.number, title=group.heading, group=group.id,
+                 steps=self.steps(cause.steps))
+        )
+        return node_id
+
+    def steps(self, steps: tuple[Step, ...]) -> tuple[StepText, ...]:
+        out: list[StepText] = []
+        previous: str | None = None
+        for number, step in enumerate(steps, start=1):
+            heading = None
+            if step.procedure is not None and step.procedure != previous:
+                proc = self.edition.procedures[step.procedure]
+                ref = f"[{proc.ref}] " if proc.ref else ""
+                heading = f"{ref}{self.text(proc.title)}"
+            previous = step.procedure
+            out.append(
+                StepText(
+                    number=number,
+                    text=self.text(step.text),
+                    command=step.command,
+                    variants=tuple((self.text(v.label), v.command) for v in step.variants),
+                    link=step.link,
+                    heading=heading,
+                )
+            )
+        return tuple(out)
+
+
+def _cause_logs(edition: Edition, entry: CodeEntry) -> tuple[str, ...]:
+    logs: list[str] = []
+    for cid in entry.causes:
+        for one in (cid, *edition.causes[cid].children):
+            for log in edition.causes[one].logs:
+                if log not in logs:
+                    logs.append(log)
+    return tuple(logs)
+
+
+def build_tree(edition: Edition, entry: CodeEntry, lang: str) -> Tree:
+    """The decision tree of one error-code entry, in ``lang``.
+
+    Raises:
+        KeyError: the entry names a cause the edition does not have (the loader prevents this).
+    """
+    b = _Builder(edition, lang)
+    names = " / ".join(entry.names)
+    lines = [f"\u201c{b.text(entry.message)}\u201d" if lang == "en" else f"「{b.text(entry.message)}」"]
+    if entry.aliases:
+        lines.append(f"({word('also_spelt', lang)} {', '.join(entry.aliases)})")
+    if entry.advice is not None:
+        lines.append(b.text(entry.advice))
+    lines.append(word("go_through", lang))
+    b.used_ids.update({"start", "escalate"})
+    b.nodes.append(Node(id="start", kind="start", label="", title=names, lines=tuple(lines)))
+    pending: list[_Exit] = [("start", "start")]
+    for number, cid in enumerate(entry.causes, start=1):
+        cause = edition.causes[cid]
+        group = Group(cid, str(number), cause.ref, b.text(cause.title))
+        b.groups.append(group)
+        entry_node, true_exits, false_exits = b.cause(cause, group)
+        b.wire(pending, entry_node)
+        if true_exits:
+            leaf = b.leaf(cause, group)
+            b.wire(true_exits, leaf)
+            false_exits = false_exits + [(leaf, "still_failing")]
+        pending = false_exits
+    escalate = Node(
+        id="escalate",
+        kind="escalate",
+        label="",
+        title=edition.fill(edition.escalation_title, lang),
+        lines=(edition.fill(edition.escalation_text, lang),),
+        logs=_cause_logs(edition, entry),
+    )
+    b.nodes.append(escalate)
+    b.wire(pending, "escalate", last=True)
+    # Groups in reading order: each parent followed by its sub-causes.
+    ordered: list[Group] = []
+    for group in b.groups:
+        if group.parent is None:
+            ordered.append(group)
+            ordered.extend(g for g in b.groups if g.parent == group.id)
+    position = {n.id: i for i, n in enumerate(b.nodes)}
+    edges = sorted(b.edges, key=lambda e: (position[e.source], _EDGE_RANK[e.kind], position[e.target]))
+    return Tree(
+        edition=edition.id,
+        code=entry.id,
+        names=entry.names,
+        aliases=entry.aliases,
+        lang=lang,
+        title=names,
+        subtitle=edition_line(edition, lang),
+        groups=tuple(ordered),
+        nodes=tuple(b.nodes),
+        edges=tuple(edges),
+    )
+
+
+# ---------------------------------------------------------------------------
+# One VM's diagnosis over the tree
+
+NodeState = Literal["path", "off"]
+EdgeState = Literal["taken", "maybe", "off"]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Where one VM's diagnosis goes through a tree.
+
+    Attributes:
+        nodes: node id -> ``path`` (reached) or ``off`` (not reached: ruled out).
+        edges: (source, target, kind) -> ``taken`` (the VM's known answer), ``maybe`` (a branch of
+            a question whose answer is not known) or ``off`` (not taken).
+        answers: question node id -> the finding's truth (None: not known).
+        status: cause id -> status (``confirmed``, ``ruled_out``, ``undetermined``, ``not_applicable``).
+    """
+
+    nodes: Mapping[str, NodeState]
+    edges: Mapping[tuple[str, str, str], EdgeState]
+    answers: Mapping[str, bool | None]
+    status: Mapping[str, str]
+
+
+def check_status(cause_status: Mapping[str, str]) -> None:
+    """Refuse a status that is not one of :data:`CAUSE_STATUSES`.
+
+    Raises:
+        ValueError: a status value is unknown.
+    """
+    for cid, status in sorted(cause_status.items()):
+        if status not in CAUSE_STATUSES:
+            raise ValueError(f"cause {cid!r}: unknown status {status!r}; expected one of {', '.join(CAUSE_STATUSES)}")
+
+
+def trace(tree: Tree, cause_status: Mapping[str, str], finding_truth: Mapping[str, bool | None]) -> Trace:
+    """Follow one VM's answers through a tree.
+
+    From every node reached, a question whose finding is true takes its yes
+    arrow and false its no arrow; an unknown finding takes both, as ``maybe``
+    (the engine goes on checking the other findings too). A confirmed cause's
+    leaf is on the path, and "still failing" arrows lead on from every leaf
+    reached, so every cause the engine checked is on the path or marked.
+
+    Raises:
+        ValueError: a cause status is not one of :data:`CAUSE_STATUSES`.
+    """
+    check_status(cause_status)
+    answers: dict[str, bool | None] = {}
+    for node in tree.nodes:
+        if node.kind == "question":
+            answers[node.id] = finding_truth.get(node.finding) if node.finding is not None else None
+    node_state: dict[str, NodeState] = {n.id: "off" for n in tree.nodes}
+    node_state["start"] = "path"
+    for node in tree.nodes:
+        if node.kind == "cause" and node.group is not None and cause_status.get(node.group) == "confirmed":
+            node_state[node.id] = "path"
+    edge_state: dict[tuple[str, str, str], EdgeState] = {}
+    # Edges always run forward in reading order, so one pass in that order settles every node.
+    position = {n.id: i for i, n in enumerate(tree.nodes)}
+    for edge in sorted(tree.edges, key=lambda e: (position[e.source], position[e.target])):
+        state: EdgeState = "off"
+        if node_state[edge.source] == "path":
+            if edge.source in answers and edge.kind in ("yes", "no", "not_applicable"):
+                answer = answers[edge.source]
+                if answer is None:
+                    state = "maybe"
+                elif answer is (edge.kind == "yes"):
+                    state = "taken"
+            else:
+                state = "taken"
+        edge_state[(edge.source, edge.target, edge.kind)] = state
+        if state != "off":
+            node_state[edge.target] = "path"
+    return Trace(node_state, edge_state, answers, dict(cause_status))
