@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 __all__ = [
     "AgentStatus",
@@ -72,7 +72,17 @@ def _to_version_text(value: object) -> object:
     return value
 
 
-Version = Annotated[str, BeforeValidator(_to_version_text), AfterValidator(_check_version)]
+Version = Annotated[
+    str,
+    BeforeValidator(_to_version_text),
+    AfterValidator(_check_version),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "pattern": _VERSION_RE.pattern}, {"type": "number"}],
+            "description": "A dotted version; YAML may write 4.5 as a number.",
+        }
+    ),
+]
 """A dotted version (``2.2.53``, ``4.5``), compared part by part as numbers."""
 
 
@@ -141,12 +151,36 @@ class LockLevel(StrEnum):
     readonly = "readonly"
 
 
-OsField = Annotated[OsType | None, BeforeValidator(_normalise_token)]
-AgentStatusField = Annotated[AgentStatus | None, BeforeValidator(_normalise_token)]
-PowerStateField = Annotated[PowerState | None, BeforeValidator(_normalise_token)]
-ProvisioningStateField = Annotated[ProvisioningState | None, BeforeValidator(_normalise_token)]
-ExtensionStateField = Annotated[ExtensionState | None, BeforeValidator(_normalise_token)]
-LockLevelField = Annotated[LockLevel | None, BeforeValidator(_normalise_token)]
+def _token_schema(enum: type[StrEnum]) -> WithJsonSchema:
+    """The JSON Schema of a token field: what _normalise_token accepts, as a pattern.
+
+    Each value in any letter case, with space or hyphen for underscore, optionally
+    behind an API prefix such as ``ProvisioningState/``.
+    """
+
+    def letters(value: str) -> str:
+        return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else "[ _-]" if c == "_" else re.escape(c) for c in value)
+
+    alternatives = "|".join(letters(m.value) for m in enum)
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": rf"^\s*([^/]*/)?({alternatives})(/[^/]*)?\s*$"},
+                {"type": "null"},
+            ],
+            "examples": [m.value for m in enum],
+        }
+    )
+
+
+OsField = Annotated[OsType | None, BeforeValidator(_normalise_token), _token_schema(OsType)]
+AgentStatusField = Annotated[AgentStatus | None, BeforeValidator(_normalise_token), _token_schema(AgentStatus)]
+PowerStateField = Annotated[PowerState | None, BeforeValidator(_normalise_token), _token_schema(PowerState)]
+ProvisioningStateField = Annotated[
+    ProvisioningState | None, BeforeValidator(_normalise_token), _token_schema(ProvisioningState)
+]
+ExtensionStateField = Annotated[ExtensionState | None, BeforeValidator(_normalise_token), _token_schema(ExtensionState)]
+LockLevelField = Annotated[LockLevel | None, BeforeValidator(_normalise_token), _token_schema(LockLevel)]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=False, use_enum_values=False)
 

@@ -28,6 +28,21 @@ FactsSource = Facts | Mapping[str, Any] | str | Path
 _MAX_BYTES = 4 * 1024 * 1024
 
 
+class _FactsLoader(yaml.SafeLoader):
+    """YAML without floats: no fact is a fraction, but versions are often written bare (``2.10``).
+
+    A bare ``2.10`` stays the text ``2.10`` instead of becoming the float 2.1.
+    JSON is read the same way (``parse_float=str``).
+    """
+
+
+def _float_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+_FactsLoader.add_constructor("tag:yaml.org,2002:float", _float_as_text)
+
+
 def load_facts(source: FactsSource, *, stdin: IO[str] | None = None) -> Facts:
     """Load and validate the facts of one VM.
 
@@ -71,10 +86,10 @@ def parse_facts_text(text: str, source: str) -> Facts:
     if len(text) > _MAX_BYTES:
         raise InputError([Problem(source, "", f"is larger than {_MAX_BYTES // (1024 * 1024)} MiB")])
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=str)
     except ValueError:
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_FactsLoader)  # noqa: S506 (a SafeLoader subclass)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
