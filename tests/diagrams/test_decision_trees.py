@@ -1,0 +1,222 @@
+"""Decision trees per error code, as a trainee sees them: DOT, Mermaid and the text twin."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from diagram_helpers import parse
+
+from kb_engine.diagrams import build_tree, tree_dot, tree_mermaid, tree_text
+from kb_engine.knowledge import CodeEntry, Edition, default_kb
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("KB_ENGINE_UPDATE_GOLDEN") == "1"  # set to rewrite the golden files after a reviewed change
+
+# One tree per edition and language, chosen for coverage: `applies` questions, an `any`
+# chain, sub-causes E1/E2 inline, a shared procedure (K), command variants, logs.
+GOLDEN_TREES = [
+    ("2019-07", "BackUpOperationFailed", "en"),
+    ("2019-12", "UserErrorGuestAgentStatusUnavailable", "ja"),
+    ("2019-12", "UserErrorVmProvisioningStateFailed", "en"),
+]
+
+ALL_TREES = [(e.id, entry.id, lang) for e in default_kb().editions for entry in e.codes for lang in ("en", "ja")]
+
+
+def _entry(edition_id: str, code: str) -> tuple[Edition, CodeEntry]:
+    edition = default_kb().edition(edition_id)
+    entry = edition.code(code)
+    assert entry is not None
+    return edition, entry
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, f"{name} changed: review the diff, then rerun with KB_ENGINE_UPDATE_GOLDEN=1"
+
+
+@pytest.mark.parametrize(("edition_id", "code", "lang"), GOLDEN_TREES)
+def test_tree_dot_matches_the_reviewed_golden_file(edition_id: str, code: str, lang: str) -> None:
+    """The DOT of a tree is exactly the reviewed file in tests/diagrams/golden."""
+    edition, entry = _entry(edition_id, code)
+    _golden(f"{edition_id}-{lang}-tree-{code}.dot", tree_dot(build_tree(edition, entry, lang)))
+
+
+@pytest.mark.parametrize(("edition_id", "code", "lang"), GOLDEN_TREES)
+def test_tree_mermaid_matches_the_reviewed_golden_file(edition_id: str, code: str, lang: str) -> None:
+    """The Mermaid of a tree is exactly the reviewed file in tests/diagrams/golden."""
+    edition, entry = _entry(edition_id, code)
+    _golden(f"{edition_id}-{lang}-tree-{code}.mmd", tree_mermaid(build_tree(edition, entry, lang)))
+
+
+@pytest.mark.parametrize(("edition_id", "code", "lang"), GOLDEN_TREES)
+def test_tree_text_twin_matches_the_reviewed_golden_file(edition_id: str, code: str, lang: str) -> None:
+    """The text twin of a tree is exactly the reviewed file in tests/diagrams/golden."""
+    edition, entry = _entry(edition_id, code)
+    _golden(f"{edition_id}-{lang}-tree-{code}.txt", tree_text(build_tree(edition, entry, lang)))
+
+
+@pytest.mark.parametrize(("edition_id", "code", "lang"), ALL_TREES)
+def test_every_arrow_of_every_tree_is_labelled(edition_id: str, code: str, lang: str) -> None:
+    """No edge without a label: yes, no, does not apply, still failing or start."""
+    edition, entry = _entry(edition_id, code)
+    dot = parse(tree_dot(build_tree(edition, entry, lang)))
+    assert dot.edges
+    for source, target, attrs in dot.edges:
+        assert attrs.get("label") or attrs.get("style") == "invis", (source, target)
+
+
+@pytest.mark.parametrize(("edition_id", "code", "lang"), ALL_TREES)
+def test_causes_appear_numbered_in_the_articles_order(edition_id: str, code: str, lang: str) -> None:
+    """Clusters follow the entry's causes (sub-causes right after their parent), headed 1., 2., ... with the letter."""
+    edition, entry = _entry(edition_id, code)
+    tree = build_tree(edition, entry, lang)
+    expected: list[str] = []
+    for cid in entry.causes:
+        expected.append(cid)
+        expected.extend(c for c in edition.causes[cid].children if c in {g.id for g in tree.groups})
+    assert [g.id for g in tree.groups] == expected
+    dot = parse(tree_dot(tree))
+    assert dot.clusters == expected + ["legend"]
+    top = [g for g in tree.groups if g.parent is None]
+    for number, group in enumerate(top, start=1):
+        cause = edition.causes[group.id]
+        ref = f"[{cause.ref}] " if cause.ref else ""
+        assert group.heading == f"{number}. {ref}{edition.fill(cause.title, lang)}"
+
+
+@pytest.mark.parametrize(("edition_id", "code", "lang"), ALL_TREES)
+def test_title_legend_and_escalation_leaf_are_always_there(edition_id: str, code: str, lang: str) -> None:
+    """The title names every code of the entry and the edition; a legend and the escalate leaf are drawn."""
+    edition, entry = _entry(edition_id, code)
+    text = tree_dot(build_tree(edition, entry, lang))
+    title = re.search(r"graph \[.*?label=<(.*?)>, labeljust", text)
+    assert title is not None
+    for name in entry.names:
+        assert name in title.group(1)
+    assert edition.id in title.group(1)
+    dot = parse(text)
+    assert "cluster_legend" in text and "legend_question" in dot.nodes
+    assert dot.nodes["escalate"]["peripheries"] == "2"
+    assert edition.fill(edition.escalation_title, lang) in dot.nodes["escalate"]["label"]
+    into_escalate = [e for e in dot.edges if e[1] == "escalate"]
+    assert into_escalate, "the last cause leads to the escalation leaf"
+
+
+@pytest.mark.parametrize(("edition_id", "code", "lang"), ALL_TREES)
+def test_each_question_asks_one_finding_and_its_tooltip_names_the_fact(edition_id: str, code: str, lang: str) -> None:
+    """A question node shows the finding's own question; its tooltip and small print name the fact."""
+    edition, entry = _entry(edition_id, code)
+    tree = build_tree(edition, entry, lang)
+    dot = parse(tree_dot(tree))
+    for node in tree.nodes:
+        if node.kind != "question":
+            continue
+        assert node.finding is not None
+        assert node.title == edition.fill(edition.findings[node.finding].question, lang)
+        assert node.fact and dot.nodes[node.id]["tooltip"].startswith(("fact: ", "ファクト: "))
+        assert node.fact.split(", ")[0] in dot.nodes[node.id]["tooltip"]
+        kinds = sorted(e.kind for e in tree.out_edges(node.id))
+        assert kinds in (["no", "yes"], ["not_applicable", "yes"]), node.id
+
+
+def test_applies_is_asked_first_and_no_skips_to_the_next_cause() -> None:
+    """'Does the VM run Windows?' comes first for cause A; no means 'does not apply' and leads to cause B."""
+    edition, entry = _entry("2019-12", "UserErrorGuestAgentStatusUnavailable")
+    tree = build_tree(edition, entry, "en")
+    first = tree.out_edges("start")[0].target
+    assert tree.node(first).title == "Does the VM run Windows?"
+    (skip,) = [e for e in tree.out_edges(first) if e.kind == "not_applicable"]
+    assert skip.label == "no: does not apply, next cause"
+    assert tree.node(skip.target).title == "Does the VM run Linux?"
+
+
+def test_any_chain_yes_leads_to_the_cause_and_no_to_the_next_question() -> None:
+    """In cause B, each of the four findings' yes reaches B's leaf; no goes to the next question, then the next cause."""
+    edition, entry = _entry("2019-07", "BackUpOperationFailed")
+    tree = build_tree(edition, entry, "en")
+    questions = [n for n in tree.nodes if n.group == "agent_outdated_linux" and n.kind == "question"][1:]
+    assert [n.finding for n in questions] == ["agent_outdated", "agent_not_ready", "agent_service_stopped", "agent_not_installed"]
+    for node, after in zip(questions, questions[1:] + [None]):
+        edges = {e.kind: e.target for e in tree.out_edges(node.id)}
+        assert edges["yes"] == "cause__agent_outdated_linux"
+        if after is not None:
+            assert edges["no"] == after.id
+        else:
+            assert tree.node(edges["no"]).group == "shutdown_over_rdp"
+
+
+def test_all_chain_no_leaves_for_the_next_cause() -> None:
+    """Both findings of an `all` must hold: a no at either question goes to the next cause."""
+    edition, entry = _entry("2019-12", "UserErrorVmProvisioningStateFailed")
+    tree = build_tree(edition, entry, "en")
+    q1, q2 = [n for n in tree.nodes if n.group == "snapshot_extension_failed_state" and n.kind == "question"]
+    assert {e.kind: e.target for e in tree.out_edges(q1.id)}["yes"] == q2.id
+    for q in (q1, q2):
+        target = {e.kind: e.target for e in tree.out_edges(q.id)}["no"]
+        assert tree.node(target).group == "other_extension_failed_state"
+
+
+def test_sub_causes_are_expanded_inline_with_their_own_leaves() -> None:
+    """E is asked through E1 and E2, each with its own numbered leaf (3.1, 3.2), then the next cause."""
+    edition, entry = _entry("2019-07", "BackUpOperationFailed")
+    tree = build_tree(edition, entry, "en")
+    leaves = [n for n in tree.nodes if n.kind == "cause" and n.group in ("shutdown_over_rdp", "no_dhcp")]
+    assert [n.label for n in leaves] == ["3.1", "3.2"]
+    assert leaves[0].title.startswith("3.1 [E1] ")
+    assert [g.number for g in tree.groups if g.parent == "snapshot_unavailable"] == ["3.1", "3.2"]
+
+
+def test_leaves_number_the_steps_and_set_commands_and_variants_apart() -> None:
+    """Cause B's leaf lists steps 1-5; step 3 shows 'Ubuntu: service walinuxagent start' and the other distributions."""
+    edition, entry = _entry("2019-12", "UserErrorGuestAgentStatusUnavailable")
+    tree = build_tree(edition, entry, "en")
+    leaf = tree.node("cause__agent_outdated_linux")
+    assert [s.number for s in leaf.steps] == [1, 2, 3, 4, 5]
+    assert leaf.steps[2].variants == (("Ubuntu", "service walinuxagent start"), ("other distributions", "service waagent start"))
+    text = tree_text(tree)
+    assert "Ubuntu: $ service walinuxagent start" in text
+    assert "other distributions: $ service waagent start" in text
+    label = parse(tree_dot(tree)).nodes["cause__agent_outdated_linux"]["label"]
+    assert "Ubuntu: <FONT FACE=" in label and ">service walinuxagent start</FONT>" in label
+
+
+def test_escalation_leaf_lists_the_logs_of_the_codes_causes() -> None:
+    """The escalate leaf names the KB's escalation text and the Linux agent's logs for a code whose causes have them."""
+    edition, entry = _entry("2019-12", "UserErrorGuestAgentStatusUnavailable")
+    escalate = build_tree(edition, entry, "en").node("escalate")
+    assert escalate.logs == edition.causes["agent_outdated_linux"].logs
+    assert escalate.lines == (edition.fill(edition.escalation_text, "en"),)
+
+
+@pytest.mark.parametrize(("edition_id", "code"), sorted({(e, c) for e, c, _ in ALL_TREES}))
+def test_text_twin_says_what_the_tree_says(edition_id: str, code: str) -> None:
+    """Every question, leaf, step and branch of the tree appears in its text twin."""
+    edition, entry = _entry(edition_id, code)
+    for lang in ("en", "ja"):
+        tree = build_tree(edition, entry, lang)
+        text = tree_text(tree)
+        flat = " ".join(text.split())
+        for node in tree.nodes:
+            if node.kind == "question":
+                assert f"{node.label} {node.title}" in flat
+            if node.kind == "cause":
+                assert node.title in flat
+                for step in node.steps:
+                    assert f"{step.number}. " + " ".join(step.text.split())[:20] in flat
+        assert text.count(" -> ") == len(tree.edges)
+        assert tree.node("escalate").title in text
+
+
+def test_japanese_trees_use_the_japanese_texts_and_a_cjk_font() -> None:
+    """A Japanese tree shows the KB's Japanese questions and asks Graphviz for Noto Sans CJK JP."""
+    edition, entry = _entry("2019-12", "UserErrorGuestAgentStatusUnavailable")
+    text = tree_dot(build_tree(edition, entry, "ja"))
+    assert "VM の OS は Windows ですか?" in text
+    assert 'fontname="Noto Sans CJK JP' in text
+    assert "Does the VM run Windows?" not in text

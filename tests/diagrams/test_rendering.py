@@ -1,0 +1,97 @@
+"""Rendering with Graphviz's dot: real SVG, PNG and PDF files, or a clear error and nothing half-written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb_engine.cli import cli, main
+from kb_engine.commands.diagrams import diagrams_command
+from kb_engine.diagrams import build_tree, tree_dot, write_diagrams
+from kb_engine.errors import EXIT_TOOL_MISSING, ToolMissingError
+from kb_engine.knowledge import default_kb
+from kb_engine.render import render, render_file
+
+SIGNATURES = {"svg": b"<svg", "png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF"}
+
+
+def _tree(lang: str = "ja") -> str:
+    edition = default_kb().edition("2019-12")
+    entry = edition.code("UserErrorGuestAgentStatusUnavailable")
+    assert entry is not None
+    return tree_dot(build_tree(edition, entry, lang))
+
+
+@pytest.fixture
+def no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+
+@pytest.mark.dot
+@pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])
+def test_a_japanese_tree_renders_to_a_real_image_file(tmp_path: Path, fmt: str) -> None:
+    """dot turns a Japanese tree into a file that starts with the format's signature."""
+    path = render_file(_tree(), tmp_path / f"tree.{fmt}")
+    data = path.read_bytes()
+    assert SIGNATURES[fmt] in data[:400]
+    assert [p.name for p in tmp_path.iterdir()] == [f"tree.{fmt}"], "no temporary file left behind"
+
+
+@pytest.mark.dot
+def test_svg_keeps_the_japanese_text_and_the_fact_tooltips() -> None:
+    """The SVG holds the Japanese question and the tooltip naming the fact."""
+    svg = render(_tree(), "svg").decode("utf-8")
+    assert "VM の OS は Windows ですか?" in svg
+    assert "ファクト: agent.status" in svg
+
+
+@pytest.mark.dot
+def test_write_diagrams_renders_svg_next_to_the_dot(tmp_path: Path) -> None:
+    """With svg asked for, each tree's .svg is written beside its .dot."""
+    write_diagrams(tmp_path, editions=["2019-07"], langs=["en"], formats=("dot", "svg"))
+    svg = tmp_path / "2019-07" / "en" / "tree-BackUpOperationFailed.svg"
+    assert svg.read_bytes().lstrip().startswith(b"<?xml") and b"<svg" in svg.read_bytes()[:600]
+    assert (tmp_path / "2019-07" / "en" / "graph.svg").is_file()
+
+
+@pytest.mark.usefixtures("no_dot")
+@pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])
+def test_without_dot_images_raise_tool_missing_and_leave_no_file(tmp_path: Path, fmt: str) -> None:
+    """dot missing: ToolMissingError names dot and graphviz, and no (partial) file is written."""
+    with pytest.raises(ToolMissingError) as info:
+        render_file(_tree(), tmp_path / f"tree.{fmt}")
+    assert info.value.tool == "dot" and info.value.package == "graphviz"
+    assert info.value.exit_code == EXIT_TOOL_MISSING
+    assert list(tmp_path.iterdir()) == [tmp_path / "empty-bin"]
+
+
+@pytest.mark.usefixtures("no_dot")
+def test_without_dot_the_diagram_set_refuses_svg_before_writing_anything(tmp_path: Path) -> None:
+    """write_diagrams with svg checks for dot first: nothing is written at all."""
+    out = tmp_path / "out"
+    with pytest.raises(ToolMissingError):
+        write_diagrams(out, formats=("dot", "svg"))
+    assert not out.exists()
+
+
+@pytest.mark.usefixtures("no_dot")
+def test_without_dot_text_formats_still_work(tmp_path: Path) -> None:
+    """DOT, Mermaid and text twins need no dot: they are written as usual."""
+    written = write_diagrams(tmp_path / "out", editions=["2019-12"], langs=["en"], formats=("dot", "mmd", "txt"))
+    assert len(written) > 10
+    assert render_file(_tree(), tmp_path / "tree.dot").read_text(encoding="utf-8").startswith("// Generated")
+
+
+@pytest.mark.usefixtures("no_dot")
+def test_without_dot_the_command_exits_3_with_the_package_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`kb-engine diagrams --format png` without dot exits 3 and says: apt-get install graphviz."""
+    monkeypatch.setitem(cli.commands, "diagrams", diagrams_command)
+    code = main(["diagrams", "--format", "png", "--out", str(tmp_path / "out")])
+    assert code == EXIT_TOOL_MISSING
+    assert "apt-get install graphviz" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
