@@ -5,13 +5,8 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
-
-if TYPE_CHECKING:
-    from kb_engine.engine import Engine
-    from kb_engine.report import Report
 
 __all__ = ["diagnose_command", "schema_command"]
 
@@ -40,7 +35,7 @@ def _colour_wanted() -> bool:
 @click.option("-o", "--output", default="-", metavar="FILE|-", show_default=True, help="Where to write the report(s).")
 @click.option(
     "--diagram", type=click.Path(dir_okay=False), metavar="PATH",
-    help="Also draw the diagnosis on its error code's decision tree; the format follows the extension (.svg .png .pdf .dot .txt).",
+    help="Also draw the diagnosis on its error code's decision tree (the whole cause graph without one); the format follows the extension: .svg .png .pdf .dot.",
 )
 def diagnose_command(
     files: tuple[str, ...], edition: str | None, lang: str, fmt: str, explain: bool, output: str, diagram: str | None
@@ -54,6 +49,7 @@ def diagnose_command(
       kb-engine facts from-azure vm.json locks.json | kb-engine diagnose - --explain
     """
     from kb_engine.engine import Engine
+    from kb_engine.facts_input import load_facts
     from kb_engine.report import report_json
     from kb_engine.report_text import explain_tree, to_markdown, to_text
 
@@ -61,8 +57,20 @@ def diagnose_command(
         raise click.UsageError("--diagram draws one VM: give exactly one facts file")
     if files.count("-") > 1:
         raise click.UsageError("standard input (-) can be read only once")
+    if diagram is not None:
+        from kb_engine.overlay import OVERLAY_FORMATS
+
+        suffix = Path(diagram).suffix.lower().lstrip(".")
+        if suffix not in OVERLAY_FORMATS:
+            raise click.BadParameter(
+                f"the file name must end in {', '.join('.' + f for f in OVERLAY_FORMATS)}", param_hint="--diagram"
+            )
     engine = Engine(edition)
-    reports = [engine.diagnose(name, lang=lang, source="<stdin>" if name == "-" else name) for name in files]
+    loaded = [load_facts(name) for name in files]
+    reports = [
+        engine.diagnose(facts, lang=lang, source="<stdin>" if name == "-" else name)
+        for name, facts in zip(files, loaded, strict=True)
+    ]
     chunks: list[str] = []
     style = click.style if (_colour_wanted() and output == "-" and fmt == "text") else None
     for report in reports:
@@ -78,7 +86,9 @@ def diagnose_command(
     separator = "" if fmt == "json" else "\n"
     rendered: bytes | str | None = None
     if diagram is not None:
-        rendered = _overlay(engine, reports[0], diagram, lang)
+        from kb_engine.overlay import render_overlay
+
+        rendered = render_overlay(engine, loaded[0], Path(diagram).suffix.lower().lstrip("."), lang)
     from kb_engine.outputs import write_atomic, write_output
 
     write_output(output, separator.join(chunks))
@@ -87,12 +97,6 @@ def diagnose_command(
         click.echo(f"diagram written to {diagram}", err=True)
     problems = any(r.verdict == "problems" or r.escalation is not None for r in reports)
     return 1 if problems else 0
-
-
-def _overlay(engine: Engine, report: Report, path: str, lang: str) -> bytes | str:
-    from kb_engine.overlay import render_overlay
-
-    return render_overlay(engine, report, Path(path).suffix.lower().lstrip("."), lang)
 
 
 @click.command("schema")

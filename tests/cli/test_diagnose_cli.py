@@ -223,3 +223,41 @@ def test_facts_files_validate_against_the_facts_schema() -> None:
     assert files
     for path in files:
         jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schema)
+
+
+@pytest.mark.dot
+def test_diagram_draws_the_diagnosis_on_the_tree(outdated: Path, tmp_path: Path) -> None:
+    """--diagram writes the overlay: an SVG of the code's tree with the confirmed cause marked."""
+    target = tmp_path / "vm.svg"
+    result = run("diagnose", str(outdated), "--diagram", str(target))
+    assert result.returncode == 1, result.stderr
+    svg = target.read_text(encoding="utf-8")
+    assert svg.lstrip().startswith(("<?xml", "<svg")) and "GuestAgentSnapshotTaskStatusError" in svg
+    assert "[confirmed]" in svg
+
+
+def test_diagram_as_dot_text_needs_no_graphviz(outdated: Path, tmp_path: Path) -> None:
+    """--diagram x.dot writes DOT text even where dot is not installed."""
+    target = tmp_path / "vm.dot"
+    env = {"PATH": str(Path(sys.executable).parent)}
+    result = run("diagnose", str(outdated), "--diagram", str(target), env=env)
+    assert result.returncode == 1, result.stderr
+    assert target.read_text(encoding="utf-8").startswith("digraph")
+
+
+def test_diagram_image_without_graphviz_exit_3_and_writes_nothing(outdated: Path, tmp_path: Path) -> None:
+    """Without dot, an image diagram exits 3 naming the package, and neither report file nor image is written."""
+    target = tmp_path / "vm.svg"
+    report = tmp_path / "report.txt"
+    env = {"PATH": str(Path(sys.executable).parent)}
+    result = run("diagnose", str(outdated), "--diagram", str(target), "--output", str(report), env=env)
+    assert result.returncode == 3
+    assert "apt-get install graphviz" in result.stderr
+    assert not target.exists() and not report.exists()
+
+
+def test_diagram_with_unknown_extension_is_a_usage_error(outdated: Path, tmp_path: Path) -> None:
+    """An unsupported --diagram extension is refused before anything runs."""
+    result = run("diagnose", str(outdated), "--diagram", str(tmp_path / "vm.gif"))
+    assert result.returncode == 2
+    assert ".svg" in result.stderr
