@@ -56,13 +56,17 @@ def test_the_plan_is_in_a_fixed_order() -> None:
     assert [o.path for o in plan(default_kb())] == [o.path for o in plan(default_kb())]
 
 
-def test_index_page_shows_mermaid_inline_and_links_existing_files_only(tmp_path: Path) -> None:
-    """README.md embeds ```mermaid blocks, links the .txt/.dot files it has, and no SVG that is not there."""
-    write_diagrams(tmp_path, editions=["2019-12"], langs=["en"], formats=TEXT)
-    index = (tmp_path / "README.md").read_text(encoding="utf-8")
-    assert index.count("```mermaid") == len(default_kb().edition("2019-12").codes)
-    assert "(2019-12/en/tree-UserErrorGuestAgentStatusUnavailable.txt)" in index
-    assert ".svg)" not in index
+def test_index_page_shows_every_tree_inline_and_does_not_depend_on_what_was_written(tmp_path: Path) -> None:
+    """README.md embeds a ```mermaid block per tree and links its SVG/text/DOT, the same after a partial run."""
+    write_diagrams(tmp_path / "full", formats=TEXT)
+    write_diagrams(tmp_path / "part", editions=["2019-12"], langs=["en"], formats=("txt",))
+    index = (tmp_path / "full" / "README.md").read_text(encoding="utf-8")
+    assert index == (tmp_path / "part" / "README.md").read_text(encoding="utf-8")
+    trees = sum(len(e.codes) for e in default_kb().editions) * 2
+    assert index.count("```mermaid") == trees
+    assert "[SVG](2019-12/en/tree-UserErrorGuestAgentStatusUnavailable.svg)" in index
+    assert "[text](2019-07/ja/tree-BackUpOperationFailed.txt)" in index
+    assert "(handbook/)" not in index
 
 
 def test_index_page_links_the_handbook_when_it_exists(tmp_path: Path) -> None:
