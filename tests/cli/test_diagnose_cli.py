@@ -242,7 +242,7 @@ def test_diagram_as_dot_text_needs_no_graphviz(outdated: Path, tmp_path: Path) -
     env = {"PATH": str(Path(sys.executable).parent)}
     result = run("diagnose", str(outdated), "--diagram", str(target), env=env)
     assert result.returncode == 1, result.stderr
-    assert target.read_text(encoding="utf-8").startswith("digraph")
+    assert "digraph" in target.read_text(encoding="utf-8")
 
 
 def test_diagram_image_without_graphviz_exit_3_and_writes_nothing(outdated: Path, tmp_path: Path) -> None:
