@@ -64,10 +64,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def _register_commands() -> None:
     # Each module imports only click at its top; engines, graphs and Graphviz load inside the commands.
     from kb_engine.commands.diagnose import diagnose_command, schema_command
+    from kb_engine.commands.diagrams import diagrams_command
     from kb_engine.commands.kb import kb_group, lint_command
     from kb_engine.commands.sources import collect_command, facts_group
 
-    for command in (diagnose_command, facts_group, collect_command, kb_group, lint_command, schema_command):
+    for command in (
+        diagnose_command, diagrams_command, facts_group, collect_command, kb_group, lint_command, schema_command
+    ):
         cli.add_command(command)
 
 
