@@ -193,9 +193,23 @@ def explain_tree(report: Report) -> str:
 
 def _tree(node: Derivation, indent: str, last: bool, *, top: bool = False) -> Iterable[str]:
     branch = "" if top else ("└─ " if last else "├─ ")
-    value = node.value if isinstance(node.value, str) else {True: "true", False: "false", None: "unknown"}.get(node.value, str(node.value))
+    value = _value_text(node.value)
     rule = "" if node.rule in {"input", "unknown"} else f"  [{node.rule}]"
     yield f"{indent}{branch}{node.conclusion} → {value}{rule}"
     child_indent = indent + ("" if top else ("   " if last else "│  "))
     for i, premise in enumerate(node.premises):
         yield from _tree(premise, child_indent, i == len(node.premises) - 1)
+
+
+def _value_text(value: object) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "unknown"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_value_text(v)}" for k, v in value.items() if v is not None) + "}"
+    return str(value)

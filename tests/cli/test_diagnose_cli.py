@@ -261,3 +261,16 @@ def test_diagram_with_unknown_extension_is_a_usage_error(outdated: Path, tmp_pat
     result = run("diagnose", str(outdated), "--diagram", str(tmp_path / "vm.gif"))
     assert result.returncode == 2
     assert ".svg" in result.stderr
+
+
+def test_explain_shows_list_facts(tmp_path: Path) -> None:
+    """--explain prints list facts (extensions, disks) that a conclusion rests on."""
+    path = tmp_path / "ext.yaml"
+    path.write_text(
+        "vm: {os: linux}\nextensions: [{name: VMSnapshotLinux, state: failed}]\n"
+        "observed_error: ExtensionOperationFailedForManagedDisks\n",
+        encoding="utf-8",
+    )
+    result = run("diagnose", str(path), "--explain")
+    assert result.returncode == 1, result.stderr
+    assert "extensions = [{" in result.stdout and "state: failed" in result.stdout
