@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 __all__ = ["ABSENT", "OBSERVABLE_IN_BOTH_EDITIONS", "facts_documents", "make_consistent", "random_facts"]
-
-T = TypeVar("T")
 
 
 class _Absent:
@@ -82,8 +80,6 @@ OBSERVABLE_IN_BOTH_EDITIONS = (
     "UserErrorBackupOperationInProgress",
 )
 """Error codes (and aliases) that every edition knows: safe to put in a generated document."""
-
-Pick = Callable[[Sequence[T]], T]
 
 
 def _mapping(pairs: dict[str, Any]) -> dict[str, Any]:

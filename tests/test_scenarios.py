@@ -91,12 +91,12 @@ def test_example_gives_the_declared_diagnosis(path: Path, edition: str) -> None:
     declared = expectations(path)[edition]
     report = engine(edition).diagnose(path)
     confirmed = {c.id for c in report.causes if c.status == "confirmed"}
-    got = {
+    got: dict[str, Any] = {
         "verdict": report.verdict,
         "confirmed": sorted(confirmed),
         "expected_codes": sorted(e.entry for e in report.expected_codes),
     }
-    want = {
+    want: dict[str, Any] = {
         "verdict": declared["verdict"],
         "confirmed": sorted(declared["confirmed"]),
         "expected_codes": sorted(declared["expected_codes"]),
