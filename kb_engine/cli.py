@@ -15,14 +15,16 @@ from typing import Any
 import click
 
 from kb_engine import __version__
-from kb_engine.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, KbEngineError
+from kb_engine.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    KbEngineError,
+)
 
 __all__ = ["cli", "main"]
-
-EXIT_INTERRUPTED = 130
-"""Stopped by Ctrl-C (128 + SIGINT)."""
-EXIT_BROKEN_PIPE = 141
-"""The reader of stdout went away (128 + SIGPIPE), as for any program killed by SIGPIPE."""
 
 
 class _StdoutClosed(Exception):
@@ -56,6 +58,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       3   a needed system tool is missing (Graphviz's dot)
       4   the knowledge base is invalid
       70  internal error (rerun with --debug)
+      130 interrupted (Ctrl-C)
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
@@ -63,13 +66,21 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def _register_commands() -> None:
     # Each module imports only click at its top; engines, graphs and Graphviz load inside the commands.
+    from kb_engine.commands.consult import consult_command
     from kb_engine.commands.diagnose import diagnose_command, schema_command
     from kb_engine.commands.diagrams import diagrams_command
     from kb_engine.commands.kb import kb_group, lint_command
     from kb_engine.commands.sources import collect_command, facts_group
 
     for command in (
-        diagnose_command, diagrams_command, facts_group, collect_command, kb_group, lint_command, schema_command
+        diagnose_command,
+        consult_command,
+        diagrams_command,
+        facts_group,
+        collect_command,
+        kb_group,
+        lint_command,
+        schema_command,
     ):
         cli.add_command(command)
 

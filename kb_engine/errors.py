@@ -18,6 +18,8 @@ __all__ = [
     "EXIT_TOOL_MISSING",
     "EXIT_KNOWLEDGE_BASE",
     "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_BROKEN_PIPE",
     "Problem",
     "KbEngineError",
     "InputError",
@@ -39,6 +41,10 @@ EXIT_KNOWLEDGE_BASE = 4
 """The knowledge base itself is broken (a ``--kb`` directory that fails validation)."""
 EXIT_INTERNAL = 70
 """A bug in kb_engine (``EX_SOFTWARE``); rerun with ``--debug`` for the traceback."""
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl-C (128 + SIGINT)."""
+EXIT_BROKEN_PIPE = 141
+"""The reader of stdout went away (128 + SIGPIPE), as for any program killed by SIGPIPE."""
 
 
 @dataclass(frozen=True, slots=True)

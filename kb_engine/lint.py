@@ -21,7 +21,9 @@ The checks, by id:
 * ``missing-translation``: a text blank in one language, or a Japanese text
   without a single kana or kanji while its English has letters;
 * ``alias-collision``: an alias equal (ignoring case) to another entry's code
-  or alias, or to its own entry's code.
+  or alias, or to its own entry's code;
+* ``questions``: questions.yaml (the consultation's questions) does not load,
+  or a fact some cause depends on has no question.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from .conditions import (
 from .errors import KnowledgeBaseError, Problem
 from .facts import FactInfo, fact_catalog, parse_version
 from .knowledge import FILES, Edition, KnowledgeBase, Step, Text, load_kb
+from .questions import QUESTIONS_FILE, load_questions
 
 __all__ = ["CHECKS", "LintFinding", "SEARCH_LIMIT", "SYMBOLIC_LIMIT", "lint", "lint_kb"]
 
@@ -71,6 +74,7 @@ CHECKS: tuple[str, ...] = (
     "unused-finding",
     "missing-translation",
     "alias-collision",
+    "questions",
 )
 """Every check id, in the order findings are reported."""
 
@@ -120,6 +124,10 @@ def lint(path: str | Path | None = None) -> list[LintFinding]:
         kb = load_kb(path)
     except KnowledgeBaseError as exc:
         return _load_findings(path, exc.problems)
+    try:
+        load_questions(path, kb)
+    except KnowledgeBaseError as exc:
+        return [*lint_kb(kb), *(_finding("questions", problem) for problem in exc.problems)]
     return lint_kb(kb)
 
 
@@ -151,14 +159,18 @@ def _load_findings(path: str | Path | None, problems: tuple[Problem, ...]) -> li
         check = _own_check(problem.message)
         if check is not None and (check, _file_of(problem.source)) in covered:
             continue  # the raw scan reports it, with the edition it concerns and its path in a change
-        where = f"{_file_of(problem.source)}: {problem.path}" if problem.path else _file_of(problem.source)
-        message = problem.message
-        if problem.value is not None:
-            message += f" (got {problem.value})"
-        if problem.allowed:
-            message += f"; allowed: {problem.allowed}"
-        out.append(LintFinding(check or "load", None, where, message))
+        out.append(_finding(check or "load", problem))
     return [*out, *scanned]
+
+
+def _finding(check: str, problem: Problem) -> LintFinding:
+    where = f"{_file_of(problem.source)}: {problem.path}" if problem.path else _file_of(problem.source)
+    message = problem.message
+    if problem.value is not None:
+        message += f" (got {problem.value})"
+    if problem.allowed:
+        message += f"; allowed: {problem.allowed}"
+    return LintFinding(check, None, where, message)
 
 
 def _own_check(message: str) -> str | None:
@@ -171,7 +183,7 @@ def _own_check(message: str) -> str | None:
 
 def _file_of(source: str) -> str:
     name = source.replace("\\", "/").rsplit("/", 1)[-1]
-    return name if name in FILES else source
+    return name if name in FILES or name == QUESTIONS_FILE else source
 
 
 def _scan_raw(path: str | Path | None) -> list[LintFinding]:

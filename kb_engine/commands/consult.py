@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kb_engine.errors import EXIT_INTERRUPTED
+
 if TYPE_CHECKING:
     from kb_engine.consult import Question
     from kb_engine.knowledge import KnowledgeBase
@@ -15,8 +17,6 @@ if TYPE_CHECKING:
     from kb_engine.report import Report
 
 __all__ = ["consult_command"]
-
-EXIT_INTERRUPTED = 130
 
 _EXIT_TEXT = """\b
 Exit codes:

@@ -56,8 +56,9 @@ def lint_command(kb_path: str | None, fmt: str) -> int:
 
     Reports causes no error code leads to, error codes without causes, tests
     on facts the facts model does not define, causes no facts can confirm,
-    unused findings, untranslated texts, colliding aliases and placeholders
-    with no value. Findings go to standard output, a summary to standard error.
+    unused findings, untranslated texts, colliding aliases, placeholders
+    with no value, and consultation questions that are invalid or missing
+    for a fact some cause depends on. Findings go to standard output, a summary to standard error.
 
     \b
     Examples:

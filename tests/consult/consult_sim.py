@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import kb_engine.cli
 from kb_engine.consult import Question, get_fact, next_step, parse_answer, set_fact
 from kb_engine.errors import InputError
 from kb_engine.evaluate import evaluate_edition
@@ -27,25 +26,13 @@ from kb_engine.knowledge import Edition
 from kb_engine.report import Report
 
 KB_ENGINE = str(Path(sys.executable).parent / "kb-engine")
-REGISTERED = "consult" in kb_engine.cli.cli.commands
-
-# Until cli.py registers the command, run it through the same main() the console script uses.
-_HARNESS = (
-    "import sys\n"
-    "from kb_engine import cli\n"
-    "from kb_engine.commands.consult import consult_command\n"
-    "cli.cli.add_command(consult_command)\n"
-    "sys.exit(cli.main(['consult', *sys.argv[1:]]))\n"
-)
 
 ENV = {**os.environ, "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"}
 
 
 def consult_argv(*args: str) -> list[str]:
-    """The command line of `kb-engine consult ARGS`."""
-    if REGISTERED:
-        return [KB_ENGINE, "consult", *args]
-    return [sys.executable, "-c", _HARNESS, *args]
+    """The command line of the installed console script: `kb-engine consult ARGS`."""
+    return [KB_ENGINE, "consult", *args]
 
 
 

@@ -301,3 +301,19 @@ def test_findings_come_in_check_order_and_print_on_one_line() -> None:
     assert str(finding) == "unused-finding [2019-07] finding x: no cause or step of the edition uses this finding"
     assert str(LintFinding("load", None, "codes.yaml: line 3", "bad")) == "load [all editions] codes.yaml: line 3: bad"
     assert CHECKS[0] == "load" and len(set(CHECKS)) == len(CHECKS)
+
+
+def test_a_question_for_a_misspelt_fact_is_a_questions_finding(edit: Edit) -> None:
+    """A typo in questions.yaml is reported with its path and a suggestion, and the fact left without a question too."""
+    path = edit("questions.yaml", "  - fact: agent.status\n", "  - fact: agent.statuz\n")
+    found = [f for f in lint(path) if f.check == "questions"]
+    wheres = {f.where: f.message for f in found}
+    assert "did you mean agent.status" in wheres["questions.yaml: questions[1].fact"]
+    assert any("no question for fact 'agent.status'" in f.message for f in found)
+    assert not [f for f in lint(path) if f.check != "questions"]
+
+
+def test_a_knowledge_base_without_questions_cannot_be_consulted_and_lint_says_so(kb_copy: Path) -> None:
+    """Deleting questions.yaml gives one `questions` finding naming the missing file."""
+    (kb_copy / "questions.yaml").unlink()
+    assert [(f.check, f.where, f.message) for f in lint(kb_copy)] == [("questions", "questions.yaml", "missing file")]
