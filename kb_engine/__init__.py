@@ -10,6 +10,10 @@ The public API, for programs that embed the reasoning::
     engine = kb_engine.Engine("2019-12")        # build once, reuse for many VMs (thread-safe)
     report = engine.diagnose("facts/linux-agent-outdated.yaml", lang="ja")
 
+    step = kb_engine.next_step("BackUpOperationFailed", {"vm": {"os": "linux"}})
+    # a Question (ask step.text, parse the reply with parse_answer, add it with set_fact,
+    # call next_step again) or, once decided, the Report
+
 Names are imported on first use, so ``import kb_engine`` stays light.
 """
 
@@ -43,18 +47,25 @@ _EXPORTS = {
     "UnknownErrorCodeError": "errors",
     "KnowledgeBaseError": "errors",
     "ToolMissingError": "errors",
+    "ToolFailedError": "errors",
     "Problem": "errors",
+    "next_step": "consult",
+    "Question": "consult",
+    "parse_answer": "consult",
+    "set_fact": "consult",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 if TYPE_CHECKING:
+    from .consult import Question, next_step, parse_answer, set_fact
     from .engine import Engine, diagnose
     from .errors import (
         InputError,
         KbEngineError,
         KnowledgeBaseError,
         Problem,
+        ToolFailedError,
         ToolMissingError,
         UnknownEditionError,
         UnknownErrorCodeError,

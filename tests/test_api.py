@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from pathlib import Path
+
+import pytest
 
 import kb_engine
 
@@ -69,3 +72,30 @@ def test_remedy_steps_that_depend_on_findings_render() -> None:
     here_steps = " ".join(s.text for s in here.remedies[0].steps)
     assert "old vault" in old_steps and "wait for it to finish" not in old_steps
     assert "wait for it to finish" in here_steps and "old vault" not in here_steps
+
+
+def test_a_program_drives_a_consultation_with_the_exported_api() -> None:
+    """A chat bot's loop: next_step asks, parse_answer reads the reply, set_fact records it, until a report."""
+    replies = {"agent.status": "Not Ready", "agent.version": "2.2.9", "agent.latest_version": "2.2.10"}
+    doc: dict[str, object] = {"vm": {"os": "linux", "distro": "ubuntu"}}
+    asked: list[str] = []
+    step = kb_engine.next_step("GuestAgentSnapshotTaskStatusError", doc, edition="2019-12")
+    while isinstance(step, kb_engine.Question):
+        asked.append(step.fact)
+        value = kb_engine.parse_answer(step.fact, replies.get(step.fact, "unknown-reply"))
+        doc = kb_engine.set_fact(doc, step.fact, value)
+        step = kb_engine.next_step("GuestAgentSnapshotTaskStatusError", doc, edition="2019-12")
+    assert isinstance(step, kb_engine.Report)
+    assert asked[0] == "agent.status" and len(asked) == len(set(asked))
+    assert [c.id for c in step.causes if c.status == "confirmed"] == ["agent_outdated_linux"]
+
+
+@pytest.mark.parametrize("as_path", [True, False])
+def test_an_unknown_code_in_a_file_names_the_file_given_as_str_or_path(tmp_path: Path, as_path: bool) -> None:
+    """The error names the file whether it was given as a str or a pathlib.Path, and suggests the right code."""
+    path = tmp_path / "vm.yaml"
+    path.write_text("observed_error: UserErrorGuestAgentStatusUnavailabel\n", encoding="utf-8")
+    with pytest.raises(kb_engine.UnknownErrorCodeError) as info:
+        kb_engine.diagnose(path if as_path else str(path))
+    assert [p.source for p in info.value.problems] == [str(path)]
+    assert "UserErrorGuestAgentStatusUnavailable" in str(info.value)
