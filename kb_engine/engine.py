@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .facts import Facts
@@ -125,7 +126,7 @@ class Engine:
         from .diagnosis import build_report
 
         loaded = load_facts(facts)
-        label = source or (str(facts) if isinstance(facts, str) else "<input>")
+        label = source or (str(facts) if isinstance(facts, str | Path) else "<input>")
         observed = self.observed_entry(loaded, source=label)
         memory = self.run(loaded, observed)
         return build_report(self, loaded, observed, memory, "ja" if lang == "ja" else "en")

@@ -43,6 +43,8 @@ _VERSION_RE = re.compile(r"^\d{1,9}(\.\d{1,9}){0,3}$")
 
 BACKUP_EXTENSION_NAMES = frozenset({"VMSnapshot", "VMSnapshotLinux"})
 """Names of the Azure Backup extension (Windows, Linux); full type names end with them."""
+_BACKUP_NAMES_FOLDED = frozenset(name.casefold() for name in BACKUP_EXTENSION_NAMES)
+# Azure compares resource names without regard to case, and portals and scripts spell them freely.
 
 RESTORE_POINT_GROUP_RE = re.compile(r"^AzureBackupRG_[A-Za-z0-9]+_\d+$")
 
@@ -211,7 +213,7 @@ class Extension(BaseModel):
     @property
     def is_backup(self) -> bool:
         """Whether this is the Azure Backup extension (VMSnapshot / VMSnapshotLinux)."""
-        return self.name.rsplit(".", 1)[-1] in BACKUP_EXTENSION_NAMES
+        return self.name.rsplit(".", 1)[-1].casefold() in _BACKUP_NAMES_FOLDED
 
 
 class VM(BaseModel):
@@ -330,6 +332,15 @@ class Backup(BaseModel):
     )
 
 
+def _null_is_unknown(value: object) -> object:
+    """A section given as null (``vm: null``) knows nothing: every fact in it is unknown."""
+    return {} if value is None else value
+
+
+def _nullable(section: type[BaseModel]) -> BeforeValidator:
+    return BeforeValidator(_null_is_unknown, json_schema_input_type=section | None)
+
+
 class Facts(BaseModel):
     """Everything known about one VM. Absent or null means unknown."""
 
@@ -342,11 +353,11 @@ class Facts(BaseModel):
         None,
         description="The error code the user saw (aliases such as ExtentionOperationFailedForManagedDisks accepted).",
     )
-    vm: VM = Field(default_factory=VM)
-    agent: Agent = Field(default_factory=Agent)
+    vm: Annotated[VM, _nullable(VM)] = Field(default_factory=VM)
+    agent: Annotated[Agent, _nullable(Agent)] = Field(default_factory=Agent)
     extensions: list[Extension] | None = Field(None, description="Extensions installed on the VM and their states.")
-    network: Network = Field(default_factory=Network)
-    backup: Backup = Field(default_factory=Backup)
+    network: Annotated[Network, _nullable(Network)] = Field(default_factory=Network)
+    backup: Annotated[Backup, _nullable(Backup)] = Field(default_factory=Backup)
     expect: dict[str, Any] | None = Field(
         None,
         description="Scenario files only: the diagnosis this file expects, per edition. Ignored by diagnosis.",

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, Problem
 from .facts import Facts
+from .yaml_loaders import UniqueKeyLoader
 
 __all__ = ["FactsSource", "load_facts", "parse_facts_text", "validate_facts"]
 
@@ -28,11 +29,11 @@ FactsSource = Facts | Mapping[str, Any] | str | Path
 _MAX_BYTES = 4 * 1024 * 1024
 
 
-class _FactsLoader(yaml.SafeLoader):
+class _FactsLoader(UniqueKeyLoader):
     """YAML without floats: no fact is a fraction, but versions are often written bare (``2.10``).
 
     A bare ``2.10`` stays the text ``2.10`` instead of becoming the float 2.1.
-    JSON is read the same way (``parse_float=str``).
+    JSON is read the same way (``parse_float=str``). A key written twice is an error.
     """
 
 
@@ -41,6 +42,19 @@ def _float_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
 
 
 _FactsLoader.add_constructor("tag:yaml.org,2002:float", _float_as_text)
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
 
 
 def load_facts(source: FactsSource, *, stdin: IO[str] | None = None) -> Facts:
@@ -86,8 +100,8 @@ def parse_facts_text(text: str, source: str) -> Facts:
     if len(text) > _MAX_BYTES:
         raise InputError([Problem(source, "", f"is larger than {_MAX_BYTES // (1024 * 1024)} MiB")])
     try:
-        data = json.loads(text, parse_float=str)
-    except ValueError:
+        data = json.loads(text, parse_float=str, object_pairs_hook=_unique_keys)
+    except ValueError:  # not JSON, or JSON with a key twice: YAML reads both, and says where a key repeats
         try:
             data = yaml.load(text, Loader=_FactsLoader)  # noqa: S506 (a SafeLoader subclass)
         except yaml.YAMLError as exc:

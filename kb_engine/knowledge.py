@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .conditions import Condition, ConditionSyntaxError, LimitRef, Test, parse_condition, refs_of, walk
 from .errors import KnowledgeBaseError, Problem, UnknownEditionError, UnknownErrorCodeError
 from .facts import FactInfo, fact_catalog
+from .yaml_loaders import UniqueKeyLoader
 
 __all__ = [
     "Cause",
@@ -422,25 +423,6 @@ def suggest(word: str, choices: Sequence[str]) -> list[str]:
 # Loading
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key written twice in one mapping."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def load_kb(path: str | Path | None = None) -> KnowledgeBase:
     """Load and validate a knowledge base.
 
@@ -467,7 +449,7 @@ def load_kb(path: str | Path | None = None) -> KnowledgeBase:
             problems.append(Problem(where, "", f"cannot be read: {exc}"))
             continue
         try:
-            raw[name] = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+            raw[name] = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             at = f"line {mark.line + 1}" if mark is not None else ""

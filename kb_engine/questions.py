@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import KnowledgeBaseError, Problem
 from .facts import FactInfo, fact_catalog
-from .knowledge import Edition, KnowledgeBase, Text, TextData, _UniqueKeyLoader, default_kb, facts_used, load_kb, suggest
+from .knowledge import Edition, KnowledgeBase, Text, TextData, default_kb, facts_used, load_kb, suggest
+from .yaml_loaders import UniqueKeyLoader
 
 __all__ = ["QUESTIONS_FILE", "QuestionBank", "QuestionDef", "default_questions", "load_questions", "required_facts"]
 
@@ -124,7 +125,7 @@ def load_questions(path: str | Path | None = None, kb: KnowledgeBase | None = No
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeBaseError([Problem(label, "", f"cannot be read: {exc}")]) from None
     try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         at = f"line {mark.line + 1}" if mark is not None else ""

@@ -322,6 +322,32 @@ def test_null_and_absent_mean_the_same_unknown() -> None:
     assert nulls.flat() == validate_facts({}, "x").flat()
 
 
+def test_a_whole_section_given_as_null_is_unknown_too() -> None:
+    """`vm: null` (as a template or a script may write) means nothing is known about the VM."""
+    nulls = validate_facts({"vm": None, "agent": None, "network": None, "backup": None}, "x")
+    assert nulls.flat() == validate_facts({}, "x").flat()
+
+
+@pytest.mark.parametrize("name", ["VMSnapshot", "vmsnapshot", "Vmsnapshot", "Microsoft.Azure.RecoveryServices.VMSnapshotLinux", "vmsnapshotlinux"])
+def test_the_backup_extension_is_recognised_in_any_case(name: str) -> None:
+    """Azure names are case-insensitive; a lower-case VMSnapshot is still the backup extension."""
+    facts = validate_facts({"extensions": [{"name": name, "state": "failed"}]}, "x")
+    assert facts.extensions is not None and facts.extensions[0].is_backup
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("vm: {os: linux}\nagent: {}\nvm: {os: windows}\n", "line 3"), ('{"vm": {"os": "linux", "os": "windows"}}', "line 1")],
+)
+def test_a_key_written_twice_is_refused_with_its_line(text: str, where: str) -> None:
+    """A facts file that says two things about one field is an error, not "the last one wins"."""
+    with pytest.raises(InputError) as info:
+        parse_facts_text(text, "vm.yaml")
+    (problem,) = info.value.problems
+    assert problem.source == "vm.yaml" and problem.path.startswith(where)
+    assert "duplicate key" in problem.message
+
+
 # ---------------------------------------------------------------------------
 # Sources: a file, standard input, a dict
 
