@@ -27,6 +27,7 @@ __all__ = [
     "UnknownErrorCodeError",
     "KnowledgeBaseError",
     "ToolMissingError",
+    "ToolFailedError",
 ]
 
 EXIT_OK = 0
@@ -171,3 +172,19 @@ class ToolMissingError(KbEngineError, RuntimeError):
             f"{tool!r} is not installed; it is needed to {purpose}. "
             f"Install it with: apt-get install {package}"
         )
+
+
+class ToolFailedError(KbEngineError, RuntimeError):
+    """A system program kb_engine needs is installed but failed (a broken Graphviz, a timeout).
+
+    Attributes:
+        tool: the program that failed, with its arguments (``dot -Tpng``).
+        detail: what it said, or why it was stopped.
+    """
+
+    exit_code = EXIT_TOOL_MISSING
+
+    def __init__(self, tool: str, detail: str) -> None:
+        self.tool = tool
+        self.detail = detail
+        super().__init__(f"{tool} failed: {detail}")

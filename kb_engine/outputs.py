@@ -12,8 +12,14 @@ from .errors import InputError, Problem
 __all__ = ["write_atomic", "write_output"]
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
     """Write a file through a temporary file in the same directory, then rename it into place.
+
+    Creates missing parent directories. On any failure the temporary file is
+    removed and an existing file at ``path`` is left as it was.
+
+    Returns:
+        The path written.
 
     Raises:
         InputError: the directory does not exist or cannot be written.
@@ -33,9 +39,13 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError([Problem(str(target), "", f"cannot be written: {exc.strerror or exc}")]) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return target
 
 
 def write_output(destination: str, text: str) -> None:

@@ -1,21 +1,20 @@
 """Rendering DOT text with Graphviz's ``dot``: the only module that runs it.
 
 Every other module builds DOT as text; this one turns it into SVG, PNG or PDF
-and writes files atomically (a temporary file in the target's directory,
-renamed into place), so a failure never leaves a half-written file behind.
+and writes files atomically (:func:`kb_engine.outputs.write_atomic`), so a
+failure never leaves a half-written file behind.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
-from .errors import ToolMissingError
+from .errors import ToolFailedError, ToolMissingError
+from .outputs import write_atomic
 
-__all__ = ["IMAGE_FORMATS", "dot_available", "render", "render_file", "require_dot", "write_atomic"]
+__all__ = ["IMAGE_FORMATS", "dot_available", "render", "render_file", "require_dot"]
 
 IMAGE_FORMATS = ("svg", "png", "pdf")
 """The formats :func:`render` produces (each needs ``dot``)."""
@@ -50,7 +49,8 @@ def render(dot_text: str, fmt: str) -> bytes:
     Raises:
         ValueError: ``fmt`` is not one of :data:`IMAGE_FORMATS`.
         ToolMissingError: ``dot`` is not installed.
-        RuntimeError: ``dot`` failed or timed out (the DOT text is broken: a bug in kb_engine).
+        ToolFailedError: ``dot`` failed or timed out (a Graphviz without the format's plugin, or
+            DOT text it cannot read); exit code 3.
     """
     if fmt not in IMAGE_FORMATS:
         raise ValueError(f"unknown image format {fmt!r}; expected one of {', '.join(IMAGE_FORMATS)}")
@@ -59,33 +59,11 @@ def render(dot_text: str, fmt: str) -> bytes:
     try:
         done = subprocess.run(args, input=dot_text.encode("utf-8"), capture_output=True, timeout=_TIMEOUT, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise RuntimeError(f"dot -T{fmt} did not finish within {_TIMEOUT} s") from exc
+        raise ToolFailedError(f"dot -T{fmt}", f"did not finish within {_TIMEOUT} s") from exc
     if done.returncode != 0 or not done.stdout:
-        message = done.stderr.decode("utf-8", "replace").strip()
-        raise RuntimeError(f"dot -T{fmt} failed (exit {done.returncode}): {message}")
+        message = done.stderr.decode("utf-8", "replace").strip() or "no output"
+        raise ToolFailedError(f"dot -T{fmt}", f"exit {done.returncode}: {message}")
     return done.stdout
-
-
-def write_atomic(path: str | Path, data: str | bytes) -> Path:
-    """Write a file through a temporary file in the same directory, then rename it into place.
-
-    Creates missing parent directories. On any failure the temporary file is
-    removed and an existing file at ``path`` is left as it was.
-
-    Raises:
-        OSError: the directory or the file cannot be written.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 def render_file(dot_text: str, path: str | Path, fmt: str | None = None) -> Path:
@@ -97,8 +75,8 @@ def render_file(dot_text: str, path: str | Path, fmt: str | None = None) -> Path
     Raises:
         ValueError: the format is not dot, svg, png or pdf.
         ToolMissingError: an image format was asked for and ``dot`` is not installed.
-        RuntimeError: ``dot`` failed.
-        OSError: the file cannot be written.
+        ToolFailedError: ``dot`` failed.
+        InputError: the file cannot be written.
     """
     target = Path(path)
     fmt = (fmt or target.suffix.lstrip(".")).lower()

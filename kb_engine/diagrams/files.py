@@ -21,7 +21,8 @@ from pathlib import Path
 
 from ..graph import cause_graph, graphml_text, json_text
 from ..knowledge import CodeEntry, Edition, KnowledgeBase, default_kb
-from ..render import IMAGE_FORMATS, render, require_dot, write_atomic
+from ..outputs import write_atomic
+from ..render import IMAGE_FORMATS, render, require_dot
 from .dot import graph_dot, tree_dot
 from .labels import LANGS
 from .mermaid import tree_mermaid
@@ -160,8 +161,8 @@ def write_diagrams(
         UnknownEditionError: an unknown edition.
         ToolMissingError: an image format (svg, png, pdf) was asked for and ``dot`` is missing;
             checked before anything is written.
-        RuntimeError: ``dot`` failed on a diagram.
-        OSError: a file cannot be written.
+        ToolFailedError: ``dot`` failed on a diagram.
+        InputError: a file cannot be written.
     """
     kb = kb or default_kb()
     root = Path(out_dir)

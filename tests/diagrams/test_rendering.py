@@ -95,3 +95,38 @@ def test_without_dot_the_command_exits_3_with_the_package_to_install(
     assert code == EXIT_TOOL_MISSING
     assert "apt-get install graphviz" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture
+def broken_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `dot` that fails as a Graphviz without its PNG plugin does."""
+    bin_dir = tmp_path / "broken-bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "dot"
+    fake.write_text('#!/bin/sh\necho \'Format: "png" not recognized. Use one of: dot svg\' >&2\nexit 1\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+
+
+@pytest.mark.usefixtures("broken_dot")
+def test_a_failing_dot_exits_3_with_what_it_said_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When dot is there but fails, the user reads dot's own message (exit 3), not an internal error."""
+    out = tmp_path / "out"
+    code = main(["diagrams", "--edition", "2019-12", "--lang", "en", "--format", "png", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == EXIT_TOOL_MISSING
+    assert "dot -Tpng failed" in err and 'Format: "png" not recognized' in err
+    assert not [path for path in out.rglob("*") if path.is_file()]
+
+
+def test_an_unwritable_output_folder_is_bad_input_not_an_internal_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--out` under a regular file: exit 2 naming the path."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code = main(["diagrams", "--format", "dot", "--out", str(blocker / "out")])
+    assert code == 2
+    assert str(blocker / "out") in capsys.readouterr().err
