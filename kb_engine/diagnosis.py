@@ -294,7 +294,7 @@ class _Builder:
                 logs = _unique([log for cid in walk_ids for log in edition.causes[cid].logs])
                 escalation = Escalation(
                     title=edition.escalation_title.get(self.lang),
-                    text=edition.escalation_text.get(self.lang),
+                    text=edition.escalation(logs).get(self.lang),
                     logs=logs,
                 )
         ranked = sorted(self.memory.remedies.items(), key=lambda item: (item[1], order.index(item[0])))

@@ -175,6 +175,7 @@ class ParamData(_Model):
 class EscalationData(_Model):
     title: TextData
     text: TextData
+    text_without_logs: TextData
 
 
 class EditionsFile(_Model):
@@ -306,6 +307,11 @@ class Edition:
     params: Mapping[str, Param]
     escalation_title: Text
     escalation_text: Text
+    escalation_text_without_logs: Text
+
+    def escalation(self, logs: Sequence[str]) -> Text:
+        """The escalation advice: the text that points at the logs, or the one for when there are none."""
+        return self.escalation_text if logs else self.escalation_text_without_logs
 
     def code(self, name: str) -> CodeEntry | None:
         """The entry for a code name or alias of this edition, or None."""
@@ -765,6 +771,7 @@ class _Builder:
             params=params,
             escalation_title=_text(editions.escalation.title),
             escalation_text=_text(editions.escalation.text),
+            escalation_text_without_logs=_text(editions.escalation.text_without_logs),
         )
 
     def steps(

@@ -345,6 +345,7 @@ def _texts(edition: Edition) -> Iterator[tuple[str, Text]]:
             yield f"procedure {pid} note {n}", note
     yield "escalation title", edition.escalation_title
     yield "escalation text", edition.escalation_text
+    yield "escalation text without logs", edition.escalation_text_without_logs
 
 
 def _missing_params(edition: Edition) -> list[LintFinding]:

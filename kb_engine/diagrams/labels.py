@@ -32,7 +32,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cause": ("Cause", "原因"),
     "remedy": ("Remedy", "対処"),
     "logs": ("Logs to collect", "収集するログ"),
-    "no_logs": ("No logs are named for these causes.", "これらの原因について収集するログの指定はありません。"),
     "legend": ("Legend", "凡例"),
     "legend_start": ("error code (start)", "エラー コード (開始)"),
     "legend_question": ("yes/no question about one fact", "1 つのファクトに関する はい/いいえ の質問"),

@@ -70,8 +70,9 @@ def _node(node: Node, lang: str) -> str:
     lines = _wrapped(node.title)
     for extra in node.lines:
         lines += _wrapped(extra)
-    lines.append(escape(f"{word('logs', lang)}:"))
-    lines += [escape(f"`{log}`") for log in node.logs] or _wrapped(word("no_logs", lang))
+    if node.logs:
+        lines.append(escape(f"{word('logs', lang)}:"))
+        lines += [escape(f"`{log}`") for log in node.logs]
     return f"{node.id}[[{_join(lines)}]]"
 
 

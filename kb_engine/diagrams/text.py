@@ -79,9 +79,7 @@ def tree_text(tree: Tree) -> str:
     out += ["", escalate.title]
     for line in escalate.lines:
         out += _para(line, "  ")
-    out.append(f"  {word('logs', lang)}:")
     if escalate.logs:
+        out.append(f"  {word('logs', lang)}:")
         out += [f"    {log}" for log in escalate.logs]
-    else:
-        out.append(f"    {word('no_logs', lang)}")
     return "\n".join(out) + "\n"

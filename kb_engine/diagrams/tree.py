@@ -390,13 +390,14 @@ def build_tree(edition: Edition, entry: CodeEntry, lang: str) -> Tree:
             b.wire(true_exits, leaf)
             false_exits = false_exits + [(leaf, "still_failing")]
         pending = false_exits
+    logs = _cause_logs(edition, entry)
     escalate = Node(
         id="escalate",
         kind="escalate",
         label="",
         title=edition.fill(edition.escalation_title, lang),
-        lines=(edition.fill(edition.escalation_text, lang),),
-        logs=_cause_logs(edition, entry),
+        lines=(edition.fill(edition.escalation(logs), lang),),
+        logs=logs,
     )
     b.nodes.append(escalate)
     b.wire(pending, "escalate", last=True)

@@ -194,6 +194,19 @@ def test_escalation_leaf_lists_the_logs_of_the_codes_causes() -> None:
     assert escalate.lines == (edition.fill(edition.escalation_text, "en"),)
 
 
+@pytest.mark.parametrize(("edition_id", "code", "lang"), ALL_TREES)
+def test_an_escalation_leaf_without_logs_does_not_point_at_logs(edition_id: str, code: str, lang: str) -> None:
+    """A trainee is never told to "collect the logs below" when the leaf lists none."""
+    edition, entry = _entry(edition_id, code)
+    tree = build_tree(edition, entry, lang)
+    escalate = tree.node("escalate")
+    advice = " ".join(escalate.lines)
+    points_at_logs = "logs below" in advice or "以下のログ" in advice
+    assert points_at_logs == bool(escalate.logs)
+    for text in (tree_text(tree), tree_mermaid(tree)):
+        assert (("Logs to collect:" in text) or ("収集するログ:" in text)) == bool(escalate.logs)
+
+
 @pytest.mark.parametrize(("edition_id", "code"), sorted({(e, c) for e, c, _ in ALL_TREES}))
 def test_text_twin_says_what_the_tree_says(edition_id: str, code: str) -> None:
     """Every question, leaf, step and branch of the tree appears in its text twin."""
