@@ -19,13 +19,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .conditions import Condition, ConditionSyntaxError, LimitRef, Test, parse_condition, refs_of, walk
 from .errors import KnowledgeBaseError, Problem, UnknownEditionError, UnknownErrorCodeError
 from .facts import FactInfo, fact_catalog
-from .yaml_loaders import UniqueKeyLoader
+from .yaml_loaders import read_data_file
 
 __all__ = [
     "Cause",
@@ -445,21 +444,10 @@ def load_kb(path: str | Path | None = None) -> KnowledgeBase:
     problems: list[Problem] = []
     for name in FILES:
         where = f"{label}/{name}"
-        entry = root / name
         try:
-            text = entry.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            problems.append(Problem(where, "", "missing file"))
-            continue
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(where, "", f"cannot be read: {exc}"))
-            continue
-        try:
-            raw[name] = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            at = f"line {mark.line + 1}" if mark is not None else ""
-            problems.append(Problem(where, at, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"))
+            raw[name] = read_data_file(root / name, where)
+        except KnowledgeBaseError as exc:
+            problems += exc.problems
     if problems:
         raise KnowledgeBaseError(problems)
     return _Builder(label, raw).build()

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import KnowledgeBaseError, Problem
 from .facts import FactInfo, fact_catalog
 from .knowledge import Edition, KnowledgeBase, Text, TextData, default_kb, facts_used, load_kb, suggest
-from .yaml_loaders import UniqueKeyLoader
+from .yaml_loaders import read_data_file
 
 __all__ = ["QUESTIONS_FILE", "QuestionBank", "QuestionDef", "default_questions", "load_questions", "required_facts"]
 
@@ -118,18 +118,7 @@ def load_questions(path: str | Path | None = None, kb: KnowledgeBase | None = No
     """
     root: Traversable | Path = resources.files("kb_engine") / "kb" if path is None else Path(path)
     label = f"{_SHIPPED if path is None else str(path)}/{QUESTIONS_FILE}"
-    try:
-        text = (root / QUESTIONS_FILE).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise KnowledgeBaseError([Problem(label, "", "missing file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeBaseError([Problem(label, "", f"cannot be read: {exc}")]) from None
-    try:
-        raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        at = f"line {mark.line + 1}" if mark is not None else ""
-        raise KnowledgeBaseError([Problem(label, at, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+    raw = read_data_file(root / QUESTIONS_FILE, label)
     if kb is None:
         kb = default_kb() if path is None else load_kb(path)
     return build_questions(raw, label, kb)
