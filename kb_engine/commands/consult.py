@@ -96,7 +96,7 @@ def _colour_wanted() -> bool:
 )
 @click.option("--save", type=click.Path(dir_okay=False), metavar="FILE", help="Save the facts (given and answered) as a facts file kb-engine diagnose reads.")
 @click.option("--skip", "skip", multiple=True, metavar="FACT", help="A fact the user cannot answer: never ask it (repeatable).")
-@click.option("--kb", "kb_path", type=click.Path(file_okay=False), metavar="PATH", help="A knowledge-base directory (with questions.yaml) instead of the shipped one.")
+@click.option("--kb", "kb_path", type=click.Path(exists=True, file_okay=False), metavar="PATH", help="A knowledge-base directory (with questions.yaml) instead of the shipped one.")
 def consult_command(
     code: str,
     facts_path: str | None,

@@ -99,7 +99,11 @@ def diagnose_command(
     return 1 if problems else 0
 
 
-@click.command("schema")
+@click.command("schema", epilog="""\b
+Exit codes:
+  0   schema printed
+  2   unknown schema name
+""")
 @click.argument("which", type=click.Choice(["facts", "report", "kb"]))
 def schema_command(which: str) -> None:
     """Print the JSON Schema of facts files, of the report, or of the knowledge files.

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["kb_group", "lint_command"]
 
 _KB_OPTION = click.option(
-    "--kb", "kb_path", type=click.Path(file_okay=False), metavar="PATH",
+    "--kb", "kb_path", type=click.Path(exists=True, file_okay=False), metavar="PATH",
     help="A knowledge-base directory to use instead of the shipped one.",
 )
 _EDITION_OPTION = click.option(
@@ -28,6 +28,13 @@ _FORMAT_OPTION = click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
     help="text for a terminal, json for programs, markdown for documents.",
 )
+
+_KB_EXIT = """\b
+Exit codes:
+  0   printed (or written)
+  2   unknown edition, error code, cause or finding (the closest ones are suggested)
+  4   the --kb directory does not load
+"""
 
 _LINT_EXIT = """\b
 Exit codes:
@@ -109,7 +116,7 @@ def _load(kb_path: str | None) -> KnowledgeBase:
     return default_kb() if kb_path is None else load_kb(kb_path)
 
 
-@kb_group.command("list")
+@kb_group.command("list", epilog=_KB_EXIT)
 @_EDITION_OPTION
 @_LANG_OPTION
 @_FORMAT_OPTION
@@ -195,7 +202,7 @@ def _list_markdown(ed: Edition, lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-@kb_group.command("show")
+@kb_group.command("show", epilog=_KB_EXIT)
 @click.argument("name", metavar="CODE|CAUSE")
 @_EDITION_OPTION
 @_LANG_OPTION
@@ -399,7 +406,7 @@ def _show_data(ed: Edition, kind: str, item: Any, lang: str) -> dict[str, Any]:
     }
 
 
-@kb_group.command("handbook")
+@kb_group.command("handbook", epilog=_KB_EXIT)
 @click.option("--edition", metavar="EDITION", help="Only this edition (default: every edition).")
 @click.option("--lang", type=click.Choice(["en", "ja"]), help="Only this language (default: both).")
 @click.option(

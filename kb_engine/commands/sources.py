@@ -120,7 +120,11 @@ def facts_group() -> None:
     """
 
 
-@facts_group.command("from-azure")
+@facts_group.command("from-azure", epilog="""\b
+Exit codes:
+  0   facts written (conflicting sources are warned about on stderr, the fact left unknown)
+  2   a file is missing, not JSON, or not a document kind it knows
+""")
 @click.argument("files", nargs=-1, required=True, metavar="FILE... | -")
 @click.option("-o", "--output", default="-", metavar="FILE|-", show_default=True, help="Where to write the facts.")
 @click.option("--format", "fmt", type=_FORMAT, default="json", show_default=True, help="Output format.")
@@ -162,7 +166,14 @@ def from_azure_command(files: tuple[str, ...], output: str, fmt: str, provenance
     write_output(output, render(data, fmt))
 
 
-@click.command("collect")
+_COLLECT_EXIT = """\b
+Exit codes:
+  0   facts written
+  2   bad usage, --root is not a directory, or the output cannot be written
+"""
+
+
+@click.command("collect", epilog=_COLLECT_EXIT)
 @click.option(
     "--root", type=click.Path(exists=True, file_okay=False), default="/", show_default=True,
     help="The guest's / : the running system, or a mounted disk or copied tree.",
