@@ -49,6 +49,7 @@ _EXPORTS = {
     "ToolMissingError": "errors",
     "ToolFailedError": "errors",
     "Problem": "errors",
+    "cause_graph": "graph",
     "next_step": "consult",
     "Question": "consult",
     "parse_answer": "consult",
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
     from .evaluate import evaluate_edition
     from .facts import Facts, fact_catalog
     from .facts_input import load_facts
+    from .graph import cause_graph
     from .knowledge import Edition, KnowledgeBase, default_kb, load_kb
     from .report import Report, report_json
 

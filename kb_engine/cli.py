@@ -55,7 +55,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       0   no problem found
       1   problems found
       2   bad usage or input
-      3   a needed system tool is missing (Graphviz's dot)
+      3   a needed system tool is missing or failed (Graphviz's dot)
       4   the knowledge base is invalid
       70  internal error (rerun with --debug)
       130 interrupted (Ctrl-C)

@@ -27,3 +27,20 @@ def test_readme_tables_show_every_fact_and_every_code() -> None:
         assert f"| `{name}` |" in text
     for code in default_kb().all_code_names():
         assert f"`{code}`" in text
+
+
+def test_readme_exit_codes_are_those_the_command_documents() -> None:
+    """The README's exit-code table and `kb-engine --help` list the same codes with the same meanings."""
+    import re
+
+    from click.testing import CliRunner
+
+    from kb_engine.cli import cli
+
+    text = README.read_text(encoding="utf-8")
+    table = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", text, flags=re.MULTILINE))
+    help_text = CliRunner().invoke(cli, ["--help"]).output
+    listed = dict(re.findall(r"^\s+(\d+)\s+(.+)$", help_text, flags=re.MULTILINE))
+    assert set(table) == set(listed) and len(table) >= 6
+    for code, meaning in listed.items():
+        assert table[code].replace("`", "") == meaning.strip(), code
