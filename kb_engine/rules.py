@@ -17,21 +17,26 @@ every rule of an earlier stratum fires before any rule of a later one. That
 matters for the rules that test for the *absence* of a fact (an unknown input,
 no confirmed cause, no undetermined cause): they may only fire once nothing
 could still derive what they test for.
+
+Every rule's action derives its fact with a step of the edition's
+:class:`~kb_engine.plan.Plan` (``compile_edition(...).plan``), which
+:func:`~kb_engine.plan.run_plan` can also evaluate directly.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
 from ._experta import AND, MATCH, NOT, Fact, KnowledgeEngine, Rule
 from .agenda import SalienceStrategy
-from .conditions import All, AnyOf, refs_of, to_data, CauseRef, Condition, FindingRef, Not, Test, and3, evaluate_test, not3, or3
-from .evaluate import cause_order, cause_status, cause_truth
+from .conditions import All, AnyOf, CauseRef, Condition, FindingRef, Test, refs_of, to_data
+from .evaluate import cause_order
 from .knowledge import Edition
+from .plan import AliasStep, CauseStep, CombineStep, Conclusions, Plan, Step, TestStep, cause_node, finding_node
 
 __all__ = [
     "Escalate",
@@ -81,16 +86,6 @@ class Verdict(Fact):  # type: ignore[misc]
     """clean (nothing confirmed, nothing undetermined), problems, or incomplete."""
 
 
-def finding_node(finding_id: str) -> str:
-    """The Truth node id of a finding."""
-    return f"finding:{finding_id}"
-
-
-def cause_node(cause_id: str) -> str:
-    """The Truth node id of a cause used as a condition."""
-    return f"cause:{cause_id}"
-
-
 _TOP = 10_000
 """Salience of the first stratum; each later stratum is one lower."""
 
@@ -102,6 +97,7 @@ class _Compiler:
     levels: dict[str, int] = field(default_factory=dict)
     node_ids: dict[str, str] = field(default_factory=dict)
     conditions: dict[str, Condition] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
 
     def add(self, name: str, level: int, patterns: list[Any], action: Callable[..., None]) -> None:
         """Register one rule; its salience puts it in stratum ``level``."""
@@ -125,20 +121,20 @@ class _Compiler:
         self.conditions[nid] = cond
         if isinstance(cond, Test):
             level = 1
-            self.test_rules(nid, cond)
+            self.test_rules(TestStep(nid, cond, tuple(cond.facts()), self.edition.limits))
         else:
             parts = cond.parts if isinstance(cond, All | AnyOf) else (cond.part,)
             children = [self.node(p) for p in parts]
             level = 1 + max(lvl for _, lvl in children)
-            combine = and3 if isinstance(cond, All) else or3 if isinstance(cond, AnyOf) else None
-            self.combinator_rule(nid, level, [c for c, _ in children], combine, type(cond).__name__.lower())
+            kind = type(cond).__name__.lower()
+            self.combinator_rule(CombineStep(nid, kind, tuple(c for c, _ in children)), level)
         self.levels[nid] = level
         return nid, level
 
-    def test_rules(self, nid: str, test: Test) -> None:
+    def test_rules(self, step: TestStep) -> None:
         """One rule per known/unknown combination of the facts the test reads."""
-        facts = test.facts()
-        limits = self.edition.limits
+        self.steps.append(step)
+        facts = step.facts
         for known in product((True, False), repeat=len(facts)):
             patterns: list[Any] = []
             for i, (name, is_known) in enumerate(zip(facts, known, strict=True)):
@@ -148,45 +144,37 @@ class _Compiler:
                     patterns.append(NOT(Input(name=name)))
 
             def action(engine: KnowledgeEngine, _known: tuple[bool, ...] = known, **bound: Any) -> None:
-                values = {
-                    name: (bound[f"v{i}"] if k else None) for i, (name, k) in enumerate(zip(facts, _known, strict=True))
-                }
-                premises = tuple(
-                    (f"input:{name}" if k else f"unknown:{name}") for name, k in zip(facts, _known, strict=True)
-                )
-                engine.declare(
-                    Truth(node=nid, value=evaluate_test(test, values, limits), rule=f"test {nid}", premises=premises)
-                )
+                values = {name: (bound[f"v{i}"] if k else None) for i, (name, k) in enumerate(zip(facts, _known, strict=True))}
+                value, rule, premises = step.derive(values)
+                engine.declare(Truth(node=step.node, value=value, rule=rule, premises=premises))
 
             suffix = "".join("k" if k else "u" for k in known)
-            self.add(f"test_{nid}_{suffix}", 1, patterns or [AND()], action)
+            self.add(f"test_{step.node}_{suffix}", 1, patterns or [AND()], action)
 
-    def combinator_rule(
-        self, nid: str, level: int, children: list[str], combine: Callable[[Iterable[Any]], Any] | None, kind: str
-    ) -> None:
+    def combinator_rule(self, step: CombineStep, level: int) -> None:
         """Fires once every child has a truth value; combines them in three-valued logic."""
-        patterns = [Truth(node=child, value=getattr(MATCH, f"c{i}")) for i, child in enumerate(children)]
+        self.steps.append(step)
+        patterns = [Truth(node=child, value=getattr(MATCH, f"c{i}")) for i, child in enumerate(step.children)]
 
         def action(engine: KnowledgeEngine, **bound: Any) -> None:
-            values = [bound[f"c{i}"] for i in range(len(children))]
-            value = not3(values[0]) if combine is None else combine(values)
-            premises = tuple(f"node:{child}" for child in children)
-            engine.declare(Truth(node=nid, value=value, rule=f"{kind} {nid}", premises=premises))
+            value, rule, premises = step.derive([bound[f"c{i}"] for i in range(len(step.children))])
+            engine.declare(Truth(node=step.node, value=value, rule=rule, premises=premises))
 
-        self.add(f"{kind}_{nid}", level, patterns, action)
+        self.add(f"{step.kind}_{step.node}", level, patterns, action)
 
     # -- findings, causes, conclusions ------------------------------------
 
-    def compile(self) -> tuple[dict[str, Any], int]:
+    def compile(self) -> tuple[dict[str, Any], int, Plan]:
         edition = self.edition
         for fid in self.used_findings():
             root, level = self.node(edition.findings[fid].when)
-            self.alias_rule(finding_node(fid), root, level + 1, f"finding {fid}")
+            self.alias_rule(AliasStep(finding_node(fid), root, f"finding {fid}"), level + 1)
         for cid in cause_order(edition):
             self.cause_rules(cid)
         last = 1 + max(self.levels.values(), default=1)
-        self.conclusion_rules(last)
-        return self.rules, last + 1
+        conclusions = self.conclusions()
+        self.conclusion_rules(conclusions, last)
+        return self.rules, last + 1, Plan(tuple(self.steps), conclusions)
 
     def used_findings(self) -> list[str]:
         """The findings some cause of the edition refers to, in knowledge-base order."""
@@ -197,72 +185,77 @@ class _Compiler:
                     used |= refs_of(cond)[0]
         return [fid for fid in self.edition.findings if fid in used]
 
-    def alias_rule(self, target: str, source: str, level: int, rule_name: str) -> None:
-        self.levels[target] = level
+    def alias_rule(self, step: AliasStep, level: int) -> None:
+        self.steps.append(step)
+        self.levels[step.node] = level
 
         def action(engine: KnowledgeEngine, v: Any) -> None:
-            engine.declare(Truth(node=target, value=v, rule=rule_name, premises=(f"node:{source}",)))
+            value, rule, premises = step.derive(v)
+            engine.declare(Truth(node=step.node, value=value, rule=rule, premises=premises))
 
-        self.add(f"alias_{target}", level, [Truth(node=source, value=MATCH.v)], action)
+        self.add(f"alias_{step.node}", level, [Truth(node=step.source, value=MATCH.v)], action)
 
     def cause_rules(self, cid: str) -> None:
         cause = self.edition.causes[cid]
-        when, when_level = self.node(cause.when)
+        when, level = self.node(cause.when)
         sources = [when]
-        level = when_level
         if cause.applies is not None:
             applies, applies_level = self.node(cause.applies)
             sources.insert(0, applies)
             level = max(level, applies_level)
         level += 1
         self.levels[cause_node(cid)] = level
+        step = CauseStep(cid, tuple(sources), cause.applies is not None)
+        self.steps.append(step)
         patterns = [Truth(node=src, value=getattr(MATCH, f"s{i}")) for i, src in enumerate(sources)]
-        has_applies = cause.applies is not None
 
         def action(engine: KnowledgeEngine, **bound: Any) -> None:
-            applies_value = bound["s0"] if has_applies else True
-            when_value = bound["s1"] if has_applies else bound["s0"]
-            status = cause_status(applies_value, when_value)
-            premises = tuple(f"node:{src}" for src in sources)
-            engine.declare(Status(cause=cid, status=status, rule=f"cause {cid}", premises=premises))
-            engine.declare(
-                Truth(node=cause_node(cid), value=cause_truth(status), rule=f"cause {cid}", premises=premises)
-            )
+            status, (value, rule, premises) = step.derive([bound[f"s{i}"] for i in range(len(step.sources))])
+            engine.declare(Status(cause=cid, status=status, rule=rule, premises=premises))
+            engine.declare(Truth(node=cause_node(cid), value=value, rule=rule, premises=premises))
 
         self.add(f"cause_{cid}", level, patterns, action)
 
-    def conclusion_rules(self, level: int) -> None:
+    def conclusions(self) -> Conclusions:
         edition = self.edition
-        order = {cid: i for i, cid in enumerate(edition.causes)}
-        for entry in edition.codes:
-            tree = [c for cid in entry.causes for c in (cid, *edition.causes[cid].children)]
-            for cid in tree:
-                self.add(
-                    f"expect_{entry.id}_{cid}",
-                    level,
-                    [Status(cause=cid, status="confirmed")],
-                    _declarer(Expected(code=entry.id, cause=cid, rule=f"expect {entry.id}", premises=(f"cause:{cid}",))),
-                )
-            # Negation: every top-level cause of the observed code is excluded.
-            absent = [NOT(Status(cause=cid, status=s)) for cid in entry.causes for s in ("confirmed", "undetermined")]
-            premises = tuple(f"cause:{cid}" for cid in entry.causes)
-            self.add(
-                f"escalate_{entry.id}",
-                level,
-                [Observed(code=entry.id), *absent],
-                _declarer(Escalate(code=entry.id, rule=f"escalate {entry.id}", premises=premises)),
-            )
-        rank_in: dict[str, dict[str, int]] = {}
+        ranks: dict[str, dict[str, int]] = {}
         for entry in edition.codes:
             for position, cid in enumerate(entry.causes):
                 for member in (cid, *edition.causes[cid].children):
-                    rank_in.setdefault(member, {})[entry.id] = position
-        for cid in edition.causes:
-            global_rank = 1000 + order[cid]
-            ranks = rank_in.get(cid, {})
+                    ranks.setdefault(member, {})[entry.id] = position
+        return Conclusions(
+            causes={entry.id: tuple(entry.causes) for entry in edition.codes},
+            trees={
+                entry.id: tuple(c for cid in entry.causes for c in (cid, *edition.causes[cid].children))
+                for entry in edition.codes
+            },
+            ranks=ranks,
+            global_ranks={cid: 1000 + i for i, cid in enumerate(edition.causes)},
+        )
 
-            def observed_action(engine: KnowledgeEngine, code: str, _cid: str = cid, _ranks: Mapping[str, int] = ranks, _g: int = global_rank) -> None:
-                engine.declare(Remedy(cause=_cid, rank=_ranks.get(code, _g), rule=f"remedy {_cid}", premises=(f"cause:{_cid}", f"observed:{code}")))
+    def conclusion_rules(self, conclusions: Conclusions, level: int) -> None:
+        for code, tree in conclusions.trees.items():
+            for cid in tree:
+                self.add(
+                    f"expect_{code}_{cid}",
+                    level,
+                    [Status(cause=cid, status="confirmed")],
+                    _declarer(Expected(code=code, cause=cid, rule=f"expect {code}", premises=(f"cause:{cid}",))),
+                )
+            # Negation: every top-level cause of the observed code is excluded.
+            causes = conclusions.causes[code]
+            absent = [NOT(Status(cause=cid, status=s)) for cid in causes for s in ("confirmed", "undetermined")]
+            self.add(
+                f"escalate_{code}",
+                level,
+                [Observed(code=code), *absent],
+                _declarer(Escalate(code=code, rule=f"escalate {code}", premises=tuple(f"cause:{cid}" for cid in causes))),
+            )
+        for cid in conclusions.global_ranks:
+
+            def observed_action(engine: KnowledgeEngine, code: str, _cid: str = cid) -> None:
+                rank = conclusions.remedy_rank(_cid, code)
+                engine.declare(Remedy(cause=_cid, rank=rank, rule=f"remedy {_cid}", premises=(f"cause:{_cid}", f"observed:{code}")))
 
             self.add(
                 f"remedy_{cid}_observed",
@@ -270,11 +263,12 @@ class _Compiler:
                 [Status(cause=cid, status="confirmed"), Observed(code=MATCH.code)],
                 observed_action,
             )
+            rank = conclusions.remedy_rank(cid, None)
             self.add(
                 f"remedy_{cid}",
                 level,
                 [Status(cause=cid, status="confirmed"), NOT(Observed())],
-                _declarer(Remedy(cause=cid, rank=global_rank, rule=f"remedy {cid}", premises=(f"cause:{cid}",))),
+                _declarer(Remedy(cause=cid, rank=rank, rule=f"remedy {cid}", premises=(f"cause:{cid}",))),
             )
         self.add("verdict_problems", level, [Status(status="confirmed")], _declarer(Verdict(value="problems")))
         self.add(
@@ -317,7 +311,7 @@ def compile_edition(edition: Edition, *, stratify: bool = True) -> type[Knowledg
             VMs and exists only so that tests can show why strata are needed.
     """
     compiler = _Compiler(edition)
-    rules, strata = compiler.compile()
+    rules, strata, plan = compiler.compile()
     if not stratify:
         for rule in rules.values():
             rule.salience = 0
@@ -326,6 +320,7 @@ def compile_edition(edition: Edition, *, stratify: bool = True) -> type[Knowledg
     namespace["__strategy__"] = SalienceStrategy
     namespace["node_conditions"] = dict(compiler.conditions)
     namespace["node_ids"] = dict(compiler.node_ids)
+    namespace["plan"] = plan
     namespace["rule_count"] = len(rules)
     namespace["strata"] = strata
     return type(f"Edition_{edition.id.replace('-', '_')}", (KnowledgeEngine,), namespace)

@@ -45,6 +45,19 @@ def test_diagnose_accepts_a_dict_and_returns_a_typed_report() -> None:
     assert [c.id for c in report.causes if c.status == "confirmed"] == ["no_internet_access"]
 
 
+def test_the_direct_backend_gives_the_same_report_as_forward_chaining() -> None:
+    """A program that picks the direct backend for throughput gets the report the experta engine gives."""
+    doc = {
+        "vm": {"os": "linux", "distro": "ubuntu"},
+        "agent": {"status": "not_ready"},
+        "observed_error": "UserErrorGuestAgentStatusUnavailable",
+    }
+    direct = kb_engine.diagnose(doc, lang="ja", backend="direct")
+    assert kb_engine.report_json(direct) == kb_engine.report_json(kb_engine.diagnose(doc, lang="ja"))
+    assert "service walinuxagent start" in kb_engine.report_json(direct)
+    assert kb_engine.Engine(backend="direct").backend == "direct"
+
+
 def test_engine_is_reused_and_safe_across_threads() -> None:
     """One Engine serves many threads; each gets the same answer as a serial run."""
     engine = kb_engine.Engine()

@@ -1,7 +1,9 @@
 """What the diagnosis engine concludes, and how the report shows it.
 
 The forward-chaining engine is held to the plain, stage-by-stage evaluation of
-the knowledge base (``evaluate_edition``) on generated VMs; its reports are
+the knowledge base (``evaluate_edition``) on generated VMs, and the ``direct``
+backend to the forward-chaining engine (the same working memory, byte-identical
+reports); its reports are
 deterministic, every conclusion is derived from the input facts, and the walk
 of an observed error reads as the article does.
 """
@@ -24,7 +26,7 @@ from factsgen import OBSERVABLE_IN_BOTH_EDITIONS, facts_documents, random_facts
 from hypothesis import HealthCheck, given, settings
 
 from kb_engine.diagnosis import build_report
-from kb_engine.engine import Engine, WorkingMemory
+from kb_engine.engine import Backend, Engine, WorkingMemory
 from kb_engine.evaluate import evaluate_edition
 from kb_engine.facts import Facts
 from kb_engine.facts_input import load_facts, validate_facts
@@ -34,14 +36,14 @@ from kb_engine.rules import compile_edition
 
 FACTS_DIR = Path(__file__).resolve().parent.parent / "facts"
 EDITIONS = default_kb().edition_ids
-_ENGINES: dict[str, Engine] = {}
+_ENGINES: dict[tuple[str, str], Engine] = {}
 
 
-def engine(edition: str) -> Engine:
-    """One shared engine per edition for the whole module (building one is cheap; its first run is not)."""
-    if edition not in _ENGINES:
-        _ENGINES[edition] = Engine(edition)
-    return _ENGINES[edition]
+def engine(edition: str, backend: Backend = "experta") -> Engine:
+    """One shared engine per edition and backend for the whole module (building one is cheap; its first run is not)."""
+    if (edition, backend) not in _ENGINES:
+        _ENGINES[edition, backend] = Engine(edition, backend=backend)
+    return _ENGINES[edition, backend]
 
 
 # ---------------------------------------------------------------------------
@@ -125,15 +127,21 @@ def check_agreement(doc: dict[str, Any], *, with_report: bool) -> None:
         want = plain_conclusions(eng.edition, facts, observed)
         got = engine_conclusions(eng.edition, memory, observed)
         assert got == want, f"{edition}: engine vs plain evaluation: {differences(got, want)}\nfacts: {json.dumps(doc)}"
+        direct = engine(edition, "direct")
+        assert direct.run(facts, observed) == memory, f"{edition}: direct backend vs experta\nfacts: {json.dumps(doc)}"
         if with_report:
             check_derivations(build_report(eng, facts, observed, memory, "en"))
+            for lang in ("en", "ja"):
+                chained = build_report(eng, facts, observed, memory, lang)
+                assert report_json(direct.diagnose(facts, lang=lang)) == report_json(chained)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(facts_documents(OBSERVABLE_IN_BOTH_EDITIONS))
 def test_engine_concludes_what_the_plain_evaluation_concludes(doc: dict[str, Any]) -> None:
     """For generated VMs, both editions' engines give the same findings, cause statuses, expected codes, verdict and
-    escalation as evaluate_edition, and every confirmed cause's derivation bottoms out in given facts."""
+    escalation as evaluate_edition, every confirmed cause's derivation bottoms out in given facts, and the direct
+    backend derives the same working memory and byte-identical reports in both languages."""
     check_agreement(doc, with_report=True)
 
 
@@ -150,7 +158,8 @@ def _agreement_failures(args: tuple[int, int]) -> list[str]:
 
 @pytest.mark.slow
 def test_engine_concludes_what_the_plain_evaluation_concludes_on_2000_random_vms_per_edition() -> None:
-    """On 2000 seeded random VMs, each diagnosed in both editions, the engine agrees with evaluate_edition every time."""
+    """On 2000 seeded random VMs, each diagnosed in both editions, the engine agrees with evaluate_edition every time,
+    and the direct backend derives exactly the engine's working memory (every truth with its rule and premises)."""
     workers = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
     chunks = [(20261122 + i, -(-2000 // workers)) for i in range(workers)]
     if workers == 1:
@@ -221,6 +230,12 @@ def test_the_same_vm_gives_a_byte_identical_report(doc: dict[str, Any]) -> None:
         first = report_json(engine(edition).diagnose(doc))
         assert report_json(engine(edition).diagnose(doc)) == first
         assert report_json(Engine(edition).diagnose(doc)) == first
+        assert report_json(Engine(edition, backend="direct").diagnose(doc)) == first
+
+
+def test_an_unknown_backend_is_refused_naming_the_allowed_ones() -> None:
+    with pytest.raises(ValueError, match="unknown backend 'rete'; allowed: experta, direct"):
+        Engine(backend="rete")  # type: ignore[arg-type]
 
 
 _CHILD = """

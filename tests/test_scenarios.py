@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kb_engine.engine import Engine
+from kb_engine.engine import Backend, Engine
 from kb_engine.errors import UnknownErrorCodeError
 from kb_engine.facts import Facts
 from kb_engine.facts_input import load_facts
@@ -32,13 +32,13 @@ from kb_engine.knowledge import default_kb
 FACTS_DIR = Path(__file__).resolve().parent.parent / "facts"
 FILES = sorted(FACTS_DIR.glob("*.yaml"))
 EDITIONS = default_kb().edition_ids
-_ENGINES: dict[str, Engine] = {}
+_ENGINES: dict[tuple[str, str], Engine] = {}
 
 
-def engine(edition: str) -> Engine:
-    if edition not in _ENGINES:
-        _ENGINES[edition] = Engine(edition)
-    return _ENGINES[edition]
+def engine(edition: str, backend: Backend = "experta") -> Engine:
+    if (edition, backend) not in _ENGINES:
+        _ENGINES[edition, backend] = Engine(edition, backend=backend)
+    return _ENGINES[edition, backend]
 
 
 def raw(path: Path) -> dict[str, Any]:
@@ -85,11 +85,13 @@ def test_every_example_loads_and_declares_what_it_expects(path: Path) -> None:
             assert "escalate" not in declared, "escalate is declared only when observed_error is set"
 
 
+@pytest.mark.parametrize("backend", ["experta", "direct"])
 @pytest.mark.parametrize(("path", "edition"), CASES)
-def test_example_gives_the_declared_diagnosis(path: Path, edition: str) -> None:
-    """The report's verdict, confirmed causes, expected codes and escalation are exactly what the example declares."""
+def test_example_gives_the_declared_diagnosis(path: Path, edition: str, backend: Backend) -> None:
+    """With either backend, the report's verdict, confirmed causes, expected codes and escalation are exactly what
+    the example declares."""
     declared = expectations(path)[edition]
-    report = engine(edition).diagnose(path)
+    report = engine(edition, backend).diagnose(path)
     confirmed = {c.id for c in report.causes if c.status == "confirmed"}
     got: dict[str, Any] = {
         "verdict": report.verdict,
