@@ -69,10 +69,18 @@ class _Builder:
         self.memory = memory
         self.lang = lang
         self.ui = _UI[lang]
+        self.derivations: dict[str, Derivation] = {}
 
     # -- derivations ---------------------------------------------------------
 
     def derivation(self, premise: str) -> Derivation:
+        """The derivation of a premise; shared premises are built once (the models are immutable)."""
+        done = self.derivations.get(premise)
+        if done is None:
+            done = self.derivations[premise] = self._derivation(premise)
+        return done
+
+    def _derivation(self, premise: str) -> Derivation:
         kind, _, name = premise.partition(":")
         if kind == "input":
             value = self.flat.get(name)
@@ -82,7 +90,7 @@ class _Builder:
         if kind == "observed":
             return Derivation(conclusion=f"observed error {name}", value=name, rule="input")
         if kind == "cause" and name in self.memory.statuses:
-            return self.cause_derivation(name)
+            return self._cause_derivation(name)
         node = name if kind == "node" else premise
         value, rule, premises = self.memory.truths[node]
         return Derivation(
@@ -93,6 +101,9 @@ class _Builder:
         )
 
     def cause_derivation(self, cid: str) -> Derivation:
+        return self.derivation(f"cause:{cid}")
+
+    def _cause_derivation(self, cid: str) -> Derivation:
         status, rule, premises = self.memory.statuses[cid]
         return Derivation(
             conclusion=f"cause {cid}", value=status, rule=rule, premises=[self.derivation(p) for p in premises]
