@@ -13,7 +13,7 @@ import yaml
 from kb_engine.facts_input import validate_facts
 
 KB_ENGINE = Path(sys.executable).parent / "kb-engine"
-REALDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata"
+REALDATA = Path(__file__).resolve().parents[1] / "data" / "realdata"
 AZURE = REALDATA / "azure-rest-api-specs"
 WALA = REALDATA / "WALinuxAgent"
 

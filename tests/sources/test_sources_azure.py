@@ -1,4 +1,4 @@
-"""Facts from Azure documents: the real REST examples in /work/shared/realdata, read in place, and variants of them."""
+"""Facts from Azure documents: the real REST examples in tests/data/realdata, unmodified, and variants of them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from kb_engine.errors import InputError
 from kb_engine.facts_input import validate_facts
 from kb_engine.sources import KINDS, facts_from_azure
 
-AZURE = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata" / "azure-rest-api-specs"
+AZURE = Path(__file__).resolve().parents[1] / "data" / "realdata" / "azure-rest-api-specs"
 
 
 def example(name: str) -> Any:

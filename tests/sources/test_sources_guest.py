@@ -13,7 +13,7 @@ from kb_engine.facts_input import validate_facts
 from kb_engine.sources import collect, collect_with_notes
 from kb_engine.sources.waagent_conf import parse_waagent_conf
 
-WALA = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata" / "WALinuxAgent"
+WALA = Path(__file__).resolve().parents[1] / "data" / "realdata" / "WALinuxAgent"
 HISTORY = "var/lib/waagent/history/2025-06-10T12:00:00.000000_incarnation_1"
 CUSTOM_SCRIPT = "var/lib/waagent/Microsoft.Azure.Extensions.CustomScript-2.1.13"
 AGENT_CMDLINE = b"/usr/bin/python3\0-u\0/usr/sbin/waagent\0-daemon\0"

@@ -14,7 +14,7 @@ from kb_engine.errors import InputError
 from kb_engine.facts_input import validate_facts
 from kb_engine.sources import facts_from_azure, merge
 
-AZURE = Path(__file__).resolve().parents[2] / ".." / "shared" / "realdata" / "azure-rest-api-specs"
+AZURE = Path(__file__).resolve().parents[1] / "data" / "realdata" / "azure-rest-api-specs"
 
 
 def test_agreeing_sources_are_both_recorded() -> None:
