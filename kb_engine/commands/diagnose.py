@@ -19,7 +19,7 @@ Exit codes:
   0   no problem found (nothing confirmed, no escalation)
   1   problems found (a cause confirmed, or every cause of the observed error excluded)
   2   bad usage or input (invalid facts file, unknown edition or error code)
-  3   a needed system tool is missing (Graphviz's dot, for --diagram as SVG/PNG/PDF)
+  3   Graphviz's dot is missing or failed (--diagram as SVG, PNG or PDF)
 """
 
 

@@ -17,7 +17,7 @@ Exit codes:
   0   diagrams written (or, with --check, up to date)
   1   --check: stale files found (listed on stdout)
   2   bad usage (unknown edition, format or language)
-  3   Graphviz's dot is missing (needed for svg, png, pdf)
+  3   Graphviz's dot is missing or failed (needed for svg, png, pdf)
 """
 
 _FORMATS = ("dot", "svg", "png", "pdf", "mmd", "txt", "graphml", "json")
