@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .conditions import All, AnyOf, FactRef, ItemTest, LimitRef, Not, Test, walk
 from .errors import InputError, Problem
-from .evaluate import CauseStatus, evaluate_edition
+from .evaluate import CauseStatus, cause_walk, evaluate_edition
 from .facts import Facts, FactKind, fact_catalog, parse_version
 from .facts_input import validate_facts
 from .knowledge import CodeEntry, Edition, KnowledgeBase, default_kb, facts_used, iter_conditions, suggest
@@ -619,16 +619,6 @@ class _Chooser:
     def _order(self, fact: str) -> int:
         entry: QuestionDef | None = self.bank.get(fact)
         return entry.order if entry is not None else len(self.bank)
-
-
-def cause_walk(edition: Edition, entry: CodeEntry) -> list[str]:
-    """The code's causes in the article's order, each parent followed by its sub-causes."""
-    out: list[str] = []
-    for cid in entry.causes:
-        for member in (cid, *edition.causes[cid].children):
-            if member not in out:
-                out.append(member)
-    return out
 
 
 def _unique(items: Iterable[Any]) -> list[Any]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .conditions import All, AnyOf, CauseRef, Condition, Context, FindingRef, Not, Test, evaluate, walk
-from .evaluate import cause_truth
+from .evaluate import cause_truth, cause_walk
 from .facts import Facts, fact_catalog
 from .knowledge import Cause, CodeEntry, Edition, Step
 from .report import (
@@ -288,9 +288,7 @@ class _Builder:
         escalation = None
         walk_ids: list[str] = []
         if observed is not None:
-            for cid in observed.causes:
-                walk_ids.append(cid)
-                walk_ids.extend(edition.causes[cid].children)
+            walk_ids = cause_walk(edition, observed)
             escalate = observed.id in self.memory.escalate
             observed_out = ObservedError(
                 code=self.facts.observed_error or observed.id,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .conditions import Context, Truth, evaluate, refs_of
-from .knowledge import Cause, Edition
+from .knowledge import Cause, CodeEntry, Edition
 
-__all__ = ["CauseStatus", "Evaluation", "cause_order", "cause_status", "cause_truth", "evaluate_edition"]
+__all__ = ["CauseStatus", "Evaluation", "cause_order", "cause_status", "cause_truth", "cause_walk", "evaluate_edition"]
 
 CauseStatus = Literal["confirmed", "ruled_out", "undetermined", "not_applicable"]
 
@@ -98,14 +98,16 @@ def evaluate_edition(edition: Edition, facts: Mapping[str, object]) -> Evaluatio
     expected = tuple(
         entry.id
         for entry in edition.codes
-        if any(ordered[c] == "confirmed" for c in _with_children(edition, entry.causes))
+        if any(ordered[c] == "confirmed" for c in cause_walk(edition, entry))
     )
     return Evaluation(findings, ordered, expected)
 
 
-def _with_children(edition: Edition, causes: tuple[str, ...]) -> list[str]:
+def cause_walk(edition: Edition, entry: CodeEntry) -> list[str]:
+    """The code's causes in the article's order, each parent followed by its sub-causes."""
     out: list[str] = []
-    for cid in causes:
-        out.append(cid)
-        out.extend(edition.causes[cid].children)
+    for cid in entry.causes:
+        for member in (cid, *edition.causes[cid].children):
+            if member not in out:
+                out.append(member)
     return out

@@ -34,7 +34,7 @@ from typing import Any
 from ._experta import AND, MATCH, NOT, Fact, KnowledgeEngine, Rule
 from .agenda import SalienceStrategy
 from .conditions import All, AnyOf, CauseRef, Condition, FindingRef, Test, refs_of, to_data
-from .evaluate import cause_order
+from .evaluate import cause_order, cause_walk
 from .knowledge import Edition
 from .plan import AliasStep, CauseStep, CombineStep, Conclusions, Plan, Step, TestStep, cause_node, finding_node
 
@@ -225,10 +225,7 @@ class _Compiler:
                     ranks.setdefault(member, {})[entry.id] = position
         return Conclusions(
             causes={entry.id: tuple(entry.causes) for entry in edition.codes},
-            trees={
-                entry.id: tuple(c for cid in entry.causes for c in (cid, *edition.causes[cid].children))
-                for entry in edition.codes
-            },
+            trees={entry.id: tuple(cause_walk(edition, entry)) for entry in edition.codes},
             ranks=ranks,
             global_ranks={cid: 1000 + i for i, cid in enumerate(edition.causes)},
         )
