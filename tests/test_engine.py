@@ -130,9 +130,10 @@ def check_agreement(doc: dict[str, Any], *, with_report: bool) -> None:
         direct = engine(edition, "direct")
         assert direct.run(facts, observed) == memory, f"{edition}: direct backend vs experta\nfacts: {json.dumps(doc)}"
         if with_report:
-            check_derivations(build_report(eng, facts, observed, memory, "en"))
             for lang in ("en", "ja"):
                 chained = build_report(eng, facts, observed, memory, lang)
+                if lang == "en":
+                    check_derivations(chained)
                 assert report_json(direct.diagnose(facts, lang=lang)) == report_json(chained)
 
 
