@@ -29,18 +29,18 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0"
 
 _EXPORTS = {
-    "diagnose": "engine",
-    "Engine": "engine",
-    "Report": "report",
-    "report_json": "report",
-    "Facts": "facts",
-    "fact_catalog": "facts",
-    "load_facts": "facts_input",
-    "KnowledgeBase": "knowledge",
-    "Edition": "knowledge",
-    "load_kb": "knowledge",
-    "default_kb": "knowledge",
-    "evaluate_edition": "evaluate",
+    "diagnose": "diagnosis",
+    "Engine": "diagnosis",
+    "Report": "report.model",
+    "report_json": "report.model",
+    "Facts": "knowledge.vocabulary",
+    "fact_catalog": "knowledge.vocabulary",
+    "load_facts": "facts.load",
+    "KnowledgeBase": "knowledge.model",
+    "Edition": "knowledge.model",
+    "load_kb": "knowledge.load",
+    "default_kb": "knowledge.load",
+    "evaluate_edition": "engine.evaluate",
     "KbEngineError": "errors",
     "InputError": "errors",
     "UnknownEditionError": "errors",
@@ -49,18 +49,48 @@ _EXPORTS = {
     "ToolMissingError": "errors",
     "ToolFailedError": "errors",
     "Problem": "errors",
-    "cause_graph": "graph",
-    "next_step": "consult",
-    "Question": "consult",
-    "parse_answer": "consult",
-    "set_fact": "consult",
+    "cause_graph": "diagrams.graph",
+    "next_step": "consult.session",
+    "Question": "consult.session",
+    "parse_answer": "consult.answers",
+    "set_fact": "facts.documents",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "Edition",
+    "Engine",
+    "Facts",
+    "InputError",
+    "KbEngineError",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "Problem",
+    "Question",
+    "Report",
+    "ToolFailedError",
+    "ToolMissingError",
+    "UnknownEditionError",
+    "UnknownErrorCodeError",
+    "__version__",
+    "cause_graph",
+    "default_kb",
+    "diagnose",
+    "evaluate_edition",
+    "fact_catalog",
+    "load_facts",
+    "load_kb",
+    "next_step",
+    "parse_answer",
+    "report_json",
+    "set_fact",
+]
 
 if TYPE_CHECKING:
-    from .consult import Question, next_step, parse_answer, set_fact
-    from .engine import Engine, diagnose
+    from .consult.answers import parse_answer
+    from .consult.session import Question, next_step
+    from .diagnosis import Engine, diagnose
+    from .diagrams.graph import cause_graph
+    from .engine.evaluate import evaluate_edition
     from .errors import (
         InputError,
         KbEngineError,
@@ -71,12 +101,12 @@ if TYPE_CHECKING:
         UnknownEditionError,
         UnknownErrorCodeError,
     )
-    from .evaluate import evaluate_edition
-    from .facts import Facts, fact_catalog
-    from .facts_input import load_facts
-    from .graph import cause_graph
-    from .knowledge import Edition, KnowledgeBase, default_kb, load_kb
-    from .report import Report, report_json
+    from .facts.documents import set_fact
+    from .facts.load import load_facts
+    from .knowledge.load import default_kb, load_kb
+    from .knowledge.model import Edition, KnowledgeBase
+    from .knowledge.vocabulary import Facts, fact_catalog
+    from .report.model import Report, report_json
 
 
 def __getattr__(name: str) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb_engine.cli import main
+from kb_engine.cli.main import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from factsgen import random_facts  # noqa: E402
 
-from kb_engine.engine import Engine  # noqa: E402
-from kb_engine.evaluate import evaluate_edition  # noqa: E402
-from kb_engine.facts_input import validate_facts  # noqa: E402
+from kb_engine.diagnosis import Engine
+from kb_engine.engine.evaluate import evaluate_edition
+from kb_engine.facts.load import validate_facts
 
 
 def _percentile(values: list[float], fraction: float) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb_engine.docs import SECTIONS, refresh
+from kb_engine.knowledge.docs import SECTIONS, refresh
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -19,8 +19,8 @@ def test_readme_generated_tables_are_current() -> None:
 
 def test_readme_tables_show_every_fact_and_every_code() -> None:
     """The README lists every fact of the model and every error code of every edition."""
-    from kb_engine.facts import fact_catalog
-    from kb_engine.knowledge import default_kb
+    from kb_engine.knowledge.load import default_kb
+    from kb_engine.knowledge.vocabulary import fact_catalog
 
     text = README.read_text(encoding="utf-8")
     for name in fact_catalog():
@@ -35,7 +35,7 @@ def test_readme_exit_codes_are_those_the_command_documents() -> None:
 
     from click.testing import CliRunner
 
-    from kb_engine.cli import cli
+    from kb_engine.cli.main import cli
 
     text = README.read_text(encoding="utf-8")
     table = dict(re.findall(r"^\| (\d+) \| (.+?) \|$", text, flags=re.MULTILINE))

@@ -25,14 +25,17 @@ import pytest
 from factsgen import OBSERVABLE_IN_BOTH_EDITIONS, facts_documents, random_facts
 from hypothesis import HealthCheck, given, settings
 
-from kb_engine.diagnosis import build_report
-from kb_engine.engine import Backend, Engine, WorkingMemory
-from kb_engine.evaluate import evaluate_edition
-from kb_engine.facts import Facts
-from kb_engine.facts_input import load_facts, validate_facts
-from kb_engine.knowledge import CodeEntry, Edition, default_kb
-from kb_engine.report import Derivation, Report, report_json
-from kb_engine.rules import compile_edition
+from kb_engine.diagnosis import Engine
+from kb_engine.engine.compile import compile_edition
+from kb_engine.engine.evaluate import evaluate_edition
+from kb_engine.engine.plan import WorkingMemory
+from kb_engine.engine.reasoner import Backend
+from kb_engine.facts.load import load_facts, validate_facts
+from kb_engine.knowledge.load import default_kb
+from kb_engine.knowledge.model import CodeEntry, Edition
+from kb_engine.knowledge.vocabulary import Facts
+from kb_engine.report.build import build_report
+from kb_engine.report.model import Derivation, Report, report_json
 
 FACTS_DIR = Path(__file__).resolve().parent.parent / "facts"
 EDITIONS = default_kb().edition_ids
@@ -241,8 +244,8 @@ def test_an_unknown_backend_is_refused_naming_the_allowed_ones() -> None:
 
 _CHILD = """
 import sys
-from kb_engine.engine import Engine
-from kb_engine.report import report_json
+from kb_engine.diagnosis import Engine
+from kb_engine.report.model import report_json
 for path in sys.argv[2:]:
     sys.stdout.write(report_json(Engine(sys.argv[1]).diagnose(path, lang="ja")))
 """

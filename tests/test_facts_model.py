@@ -14,11 +14,16 @@ from factsgen import facts_documents
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kb_engine.engine.evaluate import evaluate_edition
 from kb_engine.errors import InputError, Problem
-from kb_engine.evaluate import evaluate_edition
-from kb_engine.facts import Facts, WaagentConf, fact_catalog, parse_version
-from kb_engine.facts_input import load_facts, parse_facts_text, validate_facts
-from kb_engine.knowledge import default_kb
+from kb_engine.facts.load import load_facts, parse_facts_text, validate_facts
+from kb_engine.knowledge.load import default_kb
+from kb_engine.knowledge.vocabulary import (
+    Facts,
+    WaagentConf,
+    fact_catalog,
+    parse_version,
+)
 
 # ---------------------------------------------------------------------------
 # Strategies

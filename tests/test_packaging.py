@@ -42,8 +42,8 @@ def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=120)
 
 
-# kb_engine._experta is where experta gets imported, i.e. where the side effects would come from.
-@pytest.mark.parametrize("module", ["kb_engine", "kb_engine._experta"])
+# kb_engine.engine._experta is where experta gets imported, i.e. where the side effects would come from.
+@pytest.mark.parametrize("module", ["kb_engine", "kb_engine.engine._experta"])
 def test_import_leaves_collections_and_root_logger_as_found(module: str) -> None:
     """Importing kb_engine changes neither the collections module nor the host's root logger."""
     result = _run(sys.executable, "-c", _SIDE_EFFECT_PROBE, module)

@@ -23,11 +23,12 @@ from typing import Any
 import pytest
 import yaml
 
-from kb_engine.engine import Backend, Engine
+from kb_engine.diagnosis import Engine
+from kb_engine.engine.reasoner import Backend
 from kb_engine.errors import UnknownErrorCodeError
-from kb_engine.facts import Facts
-from kb_engine.facts_input import load_facts
-from kb_engine.knowledge import default_kb
+from kb_engine.facts.load import load_facts
+from kb_engine.knowledge.load import default_kb
+from kb_engine.knowledge.vocabulary import Facts
 
 FACTS_DIR = Path(__file__).resolve().parent.parent / "facts"
 FILES = sorted(FACTS_DIR.glob("*.yaml"))

@@ -6,7 +6,7 @@ Every view is a pure function returning text (DOT, Mermaid, an outline);
 
 from __future__ import annotations
 
-from .dot import graph_dot, overlay, tree_dot
+from .dot import graph_dot, tree_dot, tree_overlay_dot
 from .files import DEFAULT_FORMATS, stale_files, write_diagrams
 from .mermaid import tree_mermaid
 from .text import tree_text
@@ -17,7 +17,7 @@ __all__ = [
     "Tree",
     "build_tree",
     "graph_dot",
-    "overlay",
+    "tree_overlay_dot",
     "stale_files",
     "trace",
     "tree_dot",

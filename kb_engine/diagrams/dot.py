@@ -13,11 +13,22 @@ from html import escape as _escape
 
 import networkx as nx
 
-from ..graph import cause_graph
-from ..knowledge import CodeEntry, Edition
+from kb_engine.knowledge.model import CodeEntry, Edition
+
+from .graph import cause_graph
 from .labels import word, wrap
 from .style import FONT, GREY, GREY_FILL, GREY_TEXT, MONO, OKABE_ITO, TINT
-from .tree import CAUSE_STATUSES, Node, StepText, Trace, Tree, build_tree, check_status, edition_line, trace
+from .tree import (
+    CAUSE_STATUSES,
+    Node,
+    StepText,
+    Trace,
+    Tree,
+    build_tree,
+    check_status,
+    edition_line,
+    trace,
+)
 
 __all__ = ["graph_dot", "overlay", "tree_dot"]
 
@@ -440,7 +451,7 @@ def graph_dot(
 # Overlays
 
 
-def overlay(
+def tree_overlay_dot(
     edition: Edition,
     code_entry: CodeEntry | None,
     cause_status: Mapping[str, str],

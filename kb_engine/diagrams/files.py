@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from ..graph import cause_graph, graphml_text, json_text
-from ..knowledge import CodeEntry, Edition, KnowledgeBase, default_kb
-from ..outputs import write_atomic
-from ..render import IMAGE_FORMATS, render, require_dot
+from kb_engine.io.write import write_atomic
+from kb_engine.knowledge.load import default_kb
+from kb_engine.knowledge.model import CodeEntry, Edition, KnowledgeBase
+
 from .dot import graph_dot, tree_dot
+from .graph import cause_graph, graphml_text, json_text
 from .labels import LANGS
 from .mermaid import tree_mermaid
+from .render import IMAGE_FORMATS, render, require_dot
 from .text import tree_text
 from .tree import build_tree
 

@@ -12,7 +12,7 @@ import click
 import pytest
 
 from kb_engine import __version__
-from kb_engine.cli import cli
+from kb_engine.cli.main import cli
 
 KB_ENGINE = str(Path(sys.executable).parent / "kb-engine")
 REPO = Path(__file__).resolve().parents[2]

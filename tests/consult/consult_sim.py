@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb_engine.consult import Question, get_fact, next_step, parse_answer, set_fact
-from kb_engine.errors import InputError
-from kb_engine.evaluate import evaluate_edition
-from kb_engine.facts import fact_catalog
-from kb_engine.facts_input import validate_facts
-from kb_engine.knowledge import Edition
-from kb_engine.report import Report
+from kb_engine.consult.answers import parse_answer
+from kb_engine.consult.session import Question, next_step
+from kb_engine.engine.evaluate import evaluate_edition
+from kb_engine.facts.documents import get_fact, set_fact
+from kb_engine.facts.load import validate_facts
+from kb_engine.knowledge.model import Edition
+from kb_engine.knowledge.vocabulary import fact_catalog
+from kb_engine.report.model import Report
 
 KB_ENGINE = str(Path(sys.executable).parent / "kb-engine")
 

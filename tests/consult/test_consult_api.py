@@ -8,23 +8,20 @@ from typing import Any
 import pytest
 from consult_sim import truth_for
 
-from kb_engine.consult import (
+from kb_engine.consult.answers import parse_answer
+from kb_engine.consult.candidates import candidate_answers
+from kb_engine.consult.session import (
     Question,
-    candidate_answers,
-    facts_document,
-    get_fact,
     next_step,
     outcome,
-    parse_answer,
     report_now,
-    set_fact,
     step_json,
-    unset_fact,
 )
 from kb_engine.errors import InputError, UnknownEditionError, UnknownErrorCodeError
-from kb_engine.facts_input import validate_facts
-from kb_engine.knowledge import default_kb
-from kb_engine.report import Report
+from kb_engine.facts.documents import facts_document, get_fact, set_fact, unset_fact
+from kb_engine.facts.load import validate_facts
+from kb_engine.knowledge.load import default_kb
+from kb_engine.report.model import Report
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,10 @@ import jsonschema
 import yaml
 from consult_sim import ENV, answer, consult_argv, truth_for
 
-from kb_engine.consult import parse_answer, set_fact
-from kb_engine.facts_input import validate_facts
-from kb_engine.report import Report
+from kb_engine.consult.answers import parse_answer
+from kb_engine.facts.documents import set_fact
+from kb_engine.facts.load import validate_facts
+from kb_engine.report.model import Report
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

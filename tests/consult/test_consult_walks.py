@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from consult_sim import BREAKS, outcomes_of, truth_for, walk
 
-from kb_engine.consult import Question, cause_walk, get_fact, outcome
-from kb_engine.knowledge import default_kb
+from kb_engine.consult.session import Question, outcome
+from kb_engine.engine.evaluate import cause_walk
+from kb_engine.facts.documents import get_fact
+from kb_engine.knowledge.load import default_kb
 
 KB = default_kb()
 

@@ -8,8 +8,15 @@ import json
 import networkx as nx
 import pytest
 
-from kb_engine.graph import EDGE_KINDS, NODE_KINDS, cause_graph, graphml_text, json_text
-from kb_engine.knowledge import Edition, default_kb
+from kb_engine.diagrams.graph import (
+    EDGE_KINDS,
+    NODE_KINDS,
+    cause_graph,
+    graphml_text,
+    json_text,
+)
+from kb_engine.knowledge.load import default_kb
+from kb_engine.knowledge.model import Edition
 
 EDITIONS = [e.id for e in default_kb().editions]
 STYLE_ATTRIBUTES = {"color", "fillcolor", "fontcolor", "fontname", "fontsize", "label", "penwidth", "shape", "style", "xlabel"}

@@ -10,7 +10,8 @@ import pytest
 from diagram_helpers import parse
 
 from kb_engine.diagrams import build_tree, tree_dot, tree_mermaid, tree_text
-from kb_engine.knowledge import CodeEntry, Edition, default_kb
+from kb_engine.knowledge.load import default_kb
+from kb_engine.knowledge.model import CodeEntry, Edition
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("KB_ENGINE_UPDATE_GOLDEN") == "1"  # set to rewrite the golden files after a reviewed change

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb_engine.commands.diagrams import diagrams_command
+from kb_engine.cli.diagrams import diagrams_command
 from kb_engine.diagrams import stale_files, write_diagrams
 from kb_engine.diagrams.files import plan
-from kb_engine.knowledge import default_kb
+from kb_engine.knowledge.load import default_kb
 
 REPO_DIAGRAMS = Path(__file__).resolve().parents[2] / "diagrams"
 TEXT = ("dot", "mmd", "txt")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kb_engine.diagrams import build_tree, tree_mermaid
 from kb_engine.diagrams.mermaid import MAX_EDGES, MAX_TEXT_SIZE, escape
-from kb_engine.knowledge import default_kb
+from kb_engine.knowledge.load import default_kb
 
 ALL_TREES = [(e.id, entry.id, lang) for e in default_kb().editions for entry in e.codes for lang in ("en", "ja")]
 _ARROW = re.compile(r" (-->|-\.->)\|")

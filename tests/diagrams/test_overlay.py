@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from diagram_helpers import parse
 
-from kb_engine.diagrams import overlay
+from kb_engine.diagrams.dot import tree_overlay_dot
 from kb_engine.diagrams.style import GREY
-from kb_engine.knowledge import default_kb
+from kb_engine.knowledge.load import default_kb
 
 # A Linux VM whose agent is Not Ready (cause B confirmed); whether it is outdated is not known.
 STATUS = {"agent_unresponsive_windows": "not_applicable", "agent_outdated_linux": "confirmed"}
@@ -17,7 +17,7 @@ TRUTH = {"os_windows": False, "os_linux": True, "agent_outdated": None, "agent_n
 
 def _dot(lang: str = "en") -> str:
     edition = default_kb().edition("2019-12")
-    return overlay(edition, edition.code("UserErrorGuestAgentStatusUnavailable"), STATUS, TRUTH, lang)
+    return tree_overlay_dot(edition, edition.code("UserErrorGuestAgentStatusUnavailable"), STATUS, TRUTH, lang)
 
 
 def test_the_confirmed_cause_and_the_path_to_it_are_bold() -> None:
@@ -64,7 +64,7 @@ def test_the_overlay_keeps_the_legend_and_explains_its_line_styles() -> None:
 def test_without_an_error_code_the_diagnosis_is_drawn_on_the_whole_graph() -> None:
     """No observed code: the cause graph, with cause B marked confirmed and cause A greyed."""
     edition = default_kb().edition("2019-12")
-    dot = parse(overlay(edition, None, STATUS, TRUTH, "en"))
+    dot = parse(tree_overlay_dot(edition, None, STATUS, TRUTH, "en"))
     assert "[confirmed]" in dot.nodes["cause:agent_outdated_linux"]["label"]
     assert dot.nodes["cause:agent_unresponsive_windows"]["color"] == GREY
     assert "[?]" in dot.nodes["finding:agent_outdated"]["label"]
@@ -74,4 +74,4 @@ def test_an_unknown_status_value_is_refused() -> None:
     """A status other than confirmed, ruled_out, undetermined, not_applicable raises ValueError naming it."""
     edition = default_kb().edition("2019-12")
     with pytest.raises(ValueError, match="maybe"):
-        overlay(edition, edition.code("UserErrorGuestAgentStatusUnavailable"), {"agent_outdated_linux": "maybe"}, {}, "en")
+        tree_overlay_dot(edition, edition.code("UserErrorGuestAgentStatusUnavailable"), {"agent_outdated_linux": "maybe"}, {}, "en")

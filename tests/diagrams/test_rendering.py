@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from kb_engine.cli import cli, main
-from kb_engine.commands.diagrams import diagrams_command
+from kb_engine.cli.diagrams import diagrams_command
+from kb_engine.cli.main import cli, main
 from kb_engine.diagrams import build_tree, tree_dot, write_diagrams
+from kb_engine.diagrams.render import render, render_file
 from kb_engine.errors import EXIT_TOOL_MISSING, ToolMissingError
-from kb_engine.knowledge import default_kb
-from kb_engine.render import render, render_file
+from kb_engine.knowledge.load import default_kb
 
 SIGNATURES = {"svg": b"<svg", "png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF"}
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 import kb_engine
-from kb_engine.knowledge import KnowledgeBase, load_kb
+from kb_engine.knowledge.load import load_kb
+from kb_engine.knowledge.model import KnowledgeBase
 
-SHIPPED = Path(kb_engine.__file__).parent / "kb"
+SHIPPED = Path(kb_engine.__file__).parent / "knowledge" / "data"
 
 Edit = Callable[[str, str, str], Path]
 """edit(file, old, new): replace the one occurrence of ``old`` in a copied file; returns the copy's directory."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from kb_engine.errors import UnknownEditionError, UnknownErrorCodeError
-from kb_engine.knowledge import Edition, KnowledgeBase
+from kb_engine.knowledge.model import Edition, KnowledgeBase
 
 LETTERS = {
     "A": "agent_unresponsive_windows",

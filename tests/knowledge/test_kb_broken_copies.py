@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb_engine.errors import EXIT_KNOWLEDGE_BASE, KnowledgeBaseError, Problem
-from kb_engine.knowledge import load_kb
+from kb_engine.knowledge.load import load_kb
 
 Edit = Callable[[str, str, str], Path]
 

@@ -13,7 +13,7 @@ import pytest
 import kb_engine
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "kb-engine"
-SHIPPED = Path(kb_engine.__file__).parent / "kb"
+SHIPPED = Path(kb_engine.__file__).parent / "knowledge" / "data"
 COMMITTED = Path(__file__).resolve().parents[2] / "diagrams" / "handbook"
 
 

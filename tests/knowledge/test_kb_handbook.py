@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kb_engine.handbook import LANGS, handbook, handbook_name, handbooks
-from kb_engine.knowledge import KnowledgeBase
+from kb_engine.knowledge.handbook import LANGS, handbook, handbook_name, handbooks
+from kb_engine.knowledge.model import KnowledgeBase
 
 COMMITTED = Path(__file__).resolve().parents[2] / "diagrams" / "handbook"
 NAMES = [f"handbook-{e}-{lang}.md" for e in ("2019-07", "2019-12") for lang in ("en", "ja")]

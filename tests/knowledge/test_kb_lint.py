@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kb_engine import lint as lint_module
-from kb_engine.knowledge import load_kb
-from kb_engine.lint import CHECKS, LintFinding, lint, lint_kb
+from kb_engine.knowledge import confirmable as confirmable_module
+from kb_engine.knowledge.lint import CHECKS, LintFinding, lint, lint_kb
+from kb_engine.knowledge.load import load_kb
 
 Edit = Callable[[str, str, str], Path]
 
@@ -180,7 +180,7 @@ def test_cause_that_does_not_apply_when_it_holds(edit: Edit) -> None:
 
 def test_symbolic_check_takes_over_past_the_search_limit(edit: Edit, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the search capped at one combination, the contradiction is still found and no sound cause is flagged."""
-    monkeypatch.setattr(lint_module, "SEARCH_LIMIT", 1)
+    monkeypatch.setattr(confirmable_module, "SEARCH_LIMIT", 1)
     assert not [f for f in lint() if f.check == "unconfirmable-cause"]
     path = edit(*_CONTRADICTION)
     assert [(f.edition, f.where) for f in lint(path) if f.check == "unconfirmable-cause"] == [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb_engine import conditions
-from kb_engine.knowledge import Edition, KnowledgeBase, Step
+from kb_engine.knowledge import conditions
+from kb_engine.knowledge.model import Edition, KnowledgeBase, Step
 
 EDITIONS = ("2019-07", "2019-12")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from kb_engine.facts_input import validate_facts
+from kb_engine.facts.load import validate_facts
 
 KB_ENGINE = Path(sys.executable).parent / "kb-engine"
 REALDATA = Path(__file__).resolve().parents[1] / "data" / "realdata"

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb_engine.errors import InputError
-from kb_engine.facts_input import validate_facts
-from kb_engine.sources import KINDS, facts_from_azure
+from kb_engine.facts.azure import KINDS, facts_from_azure
+from kb_engine.facts.load import validate_facts
 
 AZURE = Path(__file__).resolve().parents[1] / "data" / "realdata" / "azure-rest-api-specs"
 

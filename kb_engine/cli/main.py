@@ -1,0 +1,135 @@
+"""The ``kb-engine`` command line: a Click group that other modules add commands to.
+
+Data goes to stdout, messages to stderr. Commands import heavy modules (the
+rule engine, the graph, Graphviz) inside their own bodies so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from kb_engine.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    KbEngineError,
+)
+
+__all__ = ["cli", "main"]
+
+
+class _StdoutClosed(Exception):
+    """Raised in place of BrokenPipeError, which click would turn into exit status 1 ("problems found")."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise _StdoutClosed from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(None, "--version", package_name="kb-engine", prog_name="kb-engine", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Diagnose Azure VM backup failures caused by the VM agent or the backup extension.
+
+    \b
+    Example:
+      kb-engine diagnose facts/linux-agent-outdated.yaml --explain
+
+    \b
+    Exit codes:
+      0   no problem found
+      1   problems found
+      2   bad usage or input
+      3   a needed system tool is missing or failed (Graphviz's dot)
+      4   the knowledge base is invalid
+      70  internal error (rerun with --debug)
+      130 interrupted (Ctrl-C)
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _register_commands() -> None:
+    # Each module imports only click at its top; engines, graphs and Graphviz load inside the commands.
+    from .consult import consult_command
+    from .diagnose import diagnose_command, schema_command
+    from .diagrams import diagrams_command
+    from .kb import kb_group, lint_command
+    from .sources import collect_command, facts_group
+
+    for command in (
+        diagnose_command,
+        consult_command,
+        diagrams_command,
+        facts_group,
+        collect_command,
+        kb_group,
+        lint_command,
+        schema_command,
+    ):
+        cli.add_command(command)
+
+
+_register_commands()
+
+
+def _stdout_gone() -> int:
+    # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the process exit status (the console-script entry point)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        try:
+            result = cli.main(args=args, prog_name="kb-engine", standalone_mode=False)
+            sys.stdout.flush()
+        except click.exceptions.Exit as exc:  # ctx.exit(n), when click lets it through
+            result = exc.exit_code
+    except KbEngineError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"kb-engine: error: {exc}", err=True)
+        return exc.exit_code
+    except click.UsageError as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        # Click's own exit code for these is 1, which here means "problems found".
+        exc.show()
+        return EXIT_USAGE
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("kb-engine: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except (BrokenPipeError, _StdoutClosed):
+        return _stdout_gone()
+    except Exception as exc:
+        if debug:  # the traceback, but still exit 70: an uncaught exception would exit 1, "problems found"
+            traceback.print_exc()
+            return EXIT_INTERNAL
+        click.echo(
+            f"kb-engine: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    if isinstance(result, int) and not isinstance(result, bool):
+        return result
+    return EXIT_OK

@@ -1,0 +1,201 @@
+"""``kb-engine facts from-azure`` and ``kb-engine collect``: facts documents from where facts live.
+
+The facts go to standard output (or ``-o FILE``) as one plain facts document that
+``kb-engine diagnose -`` reads; what came from where, the conflicts between
+sources and notes go to standard error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from kb_engine.facts.merge import Conflict
+
+__all__ = ["collect_command", "facts_group"]
+
+_MAX_BYTES = 16 * 1024 * 1024
+_FORMAT = click.Choice(["json", "yaml"])
+
+
+def render(data: object, fmt: str) -> str:
+    """JSON (sorted keys, 2-space indent, trailing newline) or YAML text of ``data``."""
+    if fmt == "yaml":
+        import yaml
+
+        return str(yaml.safe_dump(data, sort_keys=True, allow_unicode=True, default_flow_style=False))
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def read_document(name: str) -> tuple[str, object]:
+    """Read one JSON (or YAML, as ``az -o yaml`` prints) document; ``-`` is standard input.
+
+    Returns:
+        The source name (the path, or ``<stdin>``) and the parsed value.
+
+    Raises:
+        InputError: the file is missing, unreadable, too large or not JSON/YAML.
+    """
+    from kb_engine.errors import InputError, Problem
+
+    source = "<stdin>" if name == "-" else name
+    try:
+        if name == "-":
+            raw = sys.stdin.buffer.read(_MAX_BYTES + 1)
+        else:
+            with Path(name).open("rb") as handle:
+                raw = handle.read(_MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError([Problem(source, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(source, "", "is a directory, not a JSON file")]) from None
+    except OSError as exc:
+        raise InputError([Problem(source, "", f"cannot be read: {exc.strerror or exc}")]) from None
+    if len(raw) > _MAX_BYTES:
+        raise InputError([Problem(source, "", f"is larger than {_MAX_BYTES // (1024 * 1024)} MiB")])
+    return source, _parse(_decode(raw, source), source)
+
+
+def _decode(raw: bytes, source: str) -> str:
+    from kb_engine.errors import InputError, Problem
+
+    # PowerShell 5 redirects `az ... > file.json` as UTF-16 with a byte order mark.
+    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(source, "", f"is not UTF-8 text (byte {exc.start})")]) from None
+
+
+def _parse(text: str, source: str) -> object:
+    import yaml
+
+    from kb_engine.errors import InputError, Problem
+
+    if not text.strip():
+        raise InputError([Problem(source, "", "is empty; expected a JSON document")])
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise InputError([Problem(source, "", "is nested too deeply")]) from None
+    except ValueError as json_error:
+        try:
+            return yaml.safe_load(text)
+        except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+            message = f"is not valid JSON: {json_error}"
+            raise InputError([Problem(source, "", message)]) from None
+
+
+def _conflict_json(conflict: Conflict) -> dict[str, Any]:
+    return {"fact": conflict.fact, "values": dict(conflict.values_by_source), "reason": conflict.reason}
+
+
+def _summary(sources: list[str], provenance: dict[str, list[str]], conflicts: list[Conflict], notes: list[str]) -> None:
+    by_source: dict[str, list[str]] = {source: [] for source in sources}
+    for fact, sources in provenance.items():
+        for source in sources:
+            by_source.setdefault(source, []).append(fact)
+    for source, facts in by_source.items():
+        leaves = [f for f in facts if not f.endswith("]") and f not in {"extensions", "vm.disks"}]
+        listed = f": {', '.join(leaves)}" if leaves else ""
+        click.echo(f"kb-engine: {source}: {len(leaves)} fact{'s' if len(leaves) != 1 else ''}{listed}", err=True)
+    for note in notes:
+        click.echo(f"kb-engine: note: {note}", err=True)
+    for conflict in conflicts:
+        click.echo(f"kb-engine: warning: conflict: {conflict}", err=True)
+
+
+@click.group("facts")
+def facts_group() -> None:
+    """Build a facts document from what Azure reports about a VM.
+
+    \b
+    Example:
+      kb-engine facts from-azure vm.json instance-view.json locks.json > facts.json
+    """
+
+
+@facts_group.command("from-azure", epilog="""\b
+Exit codes:
+  0   facts written (conflicting sources are warned about on stderr, the fact left unknown)
+  2   a file is missing, not JSON, or not a document kind it knows
+""")
+@click.argument("files", nargs=-1, required=True, metavar="FILE... | -")
+@click.option("-o", "--output", default="-", metavar="FILE|-", show_default=True, help="Where to write the facts.")
+@click.option("--format", "fmt", type=_FORMAT, default="json", show_default=True, help="Output format.")
+@click.option(
+    "--provenance", is_flag=True,
+    help="Write {facts, provenance, conflicts, notes} instead of the bare facts (not a facts file then).",
+)
+def from_azure_command(files: tuple[str, ...], output: str, fmt: str, provenance: bool) -> None:
+    """Turn Azure JSON documents into one facts document.
+
+    Each FILE is az CLI JSON output, an ARM response body or a REST example file:
+    a VM (az vm show), its instance view (az vm get-instance-view), managed disks
+    (az disk show/list), locks (az lock list), backup jobs (az backup job list) or
+    protected items (az backup item list). The kind is recognised from the content.
+    Facts that documents disagree on are left unknown and reported on stderr.
+
+    \b
+    Examples:
+      az vm get-instance-view -g RG -n VM > vm.json
+      az lock list -g AzureBackupRG_westeurope_1 > locks.json
+      kb-engine facts from-azure vm.json locks.json | kb-engine diagnose -
+    """
+    from kb_engine.facts.azure import facts_from_azure
+    from kb_engine.io.write import write_output
+
+    if files.count("-") > 1:
+        raise click.UsageError("standard input (-) can be read only once")
+    documents = [read_document(name) for name in files]
+    result = facts_from_azure(documents)
+    _summary([source for source, _ in documents], result.provenance, result.conflicts, result.notes)
+    data: object = result.facts
+    if provenance:
+        data = {
+            "facts": result.facts,
+            "provenance": result.provenance,
+            "conflicts": [_conflict_json(c) for c in result.conflicts],
+            "notes": result.notes,
+        }
+    write_output(output, render(data, fmt))
+
+
+_COLLECT_EXIT = """\b
+Exit codes:
+  0   facts written
+  2   bad usage, --root is not a directory, or the output cannot be written
+"""
+
+
+@click.command("collect", epilog=_COLLECT_EXIT)
+@click.option(
+    "--root", type=click.Path(exists=True, file_okay=False), default="/", show_default=True,
+    help="The guest's / : the running system, or a mounted disk or copied tree.",
+)
+@click.option("-o", "--output", default="-", metavar="FILE|-", show_default=True, help="Where to write the facts.")
+@click.option("--format", "fmt", type=_FORMAT, default="json", show_default=True, help="Output format.")
+def collect_command(root: str, output: str, fmt: str) -> None:
+    """Collect facts inside a Linux VM from its files (no root needed; writes nothing).
+
+    Reads /etc/waagent.conf, /etc/os-release, /var/lib/waagent (agent version,
+    extensions and their status), /proc (does the agent run?) and the network
+    configuration (DHCP). What cannot be read stays unknown, with a note on stderr.
+
+    \b
+    Examples:
+      kb-engine collect > guest.json
+      kb-engine collect --root /mnt/rescued-os-disk --format yaml
+    """
+    from kb_engine.facts.guest import collect_with_notes
+    from kb_engine.io.write import write_output
+
+    found = collect_with_notes(Path(root))
+    for note in found.notes:
+        click.echo(f"kb-engine: note: {note}", err=True)
+    write_output(output, render(found.facts, fmt))

@@ -1,0 +1,115 @@
+"""The rules of one edition, compiled once and run for any number of VMs.
+
+A :class:`Reasoner` compiles an edition's rules once. Per-VM data enters
+experta only through ``declare()`` after ``reset()``. experta engines are not
+safe to share between threads, so each thread gets its own instance of the
+compiled engine class.
+
+The ``direct`` backend evaluates the same compiled rules step by step, without
+experta's RETE network, for programs that diagnose many VMs; it derives the
+same working memory, so the reports are identical.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Literal, get_args
+
+from kb_engine.knowledge.load import default_kb
+from kb_engine.knowledge.model import CodeEntry, Edition, KnowledgeBase
+from kb_engine.knowledge.vocabulary import Facts
+
+from .compile import (
+    Escalate,
+    Expected,
+    Input,
+    Observed,
+    Remedy,
+    Status,
+    Truth,
+    Verdict,
+    compile_edition,
+)
+from .plan import Derived, WorkingMemory, run_plan
+
+__all__ = ["Backend", "Reasoner", "WorkingMemory"]
+
+Backend = Literal["experta", "direct"]
+"""How the rules run: ``experta`` (forward chaining, the default) or ``direct`` (the same steps in order)."""
+
+
+class Reasoner:
+    """The compiled rules of one edition, run for one VM at a time; reusable across VMs and threads.
+
+    Args:
+        edition: edition name (``2019-07``, ``2019-12``); the newest when None.
+        kb: the knowledge base; the shipped one when None.
+        backend: ``experta`` runs the rules by forward chaining in experta;
+            ``direct`` evaluates the same compiled rules step by step, without
+            a rule engine, much faster, with identical reports.
+
+    Raises:
+        UnknownEditionError: the edition does not exist.
+        ValueError: the backend is neither ``experta`` nor ``direct``.
+    """
+
+    def __init__(self, edition: str | None = None, *, kb: KnowledgeBase | None = None, backend: Backend = "experta") -> None:
+        if backend not in get_args(Backend):
+            raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(get_args(Backend))}")
+        self.kb = kb if kb is not None else default_kb()
+        self.edition: Edition = self.kb.edition(edition)
+        self.rules = compile_edition(self.edition)
+        self.backend: Backend = backend
+        self._local = threading.local()
+
+    def _experta(self) -> Any:
+        engine = getattr(self._local, "engine", None)
+        if engine is None:
+            engine = self.rules()
+            self._local.engine = engine
+        return engine
+
+    def observed_entry(self, facts: Facts, *, source: str = "<input>") -> CodeEntry | None:
+        """The edition's entry for the error code in the facts, if any.
+
+        Raises:
+            UnknownErrorCodeError: the code is unknown, or not in this edition.
+        """
+        if facts.observed_error is None:
+            return None
+        return self.kb.resolve_code(facts.observed_error, self.edition, source=source)
+
+    def run(self, facts: Facts, observed: CodeEntry | None = None) -> WorkingMemory:
+        """Run the rules for one VM and return what they derived."""
+        if self.backend == "direct":
+            return run_plan(self.rules.plan, facts.flat(), None if observed is None else observed.id)
+        engine = self._experta()
+        engine.reset()
+        for name, value in facts.flat().items():
+            if value is not None:
+                engine.declare(Input(name=name, value=value))
+        if observed is not None:
+            engine.declare(Observed(code=observed.id))
+        engine.run()
+        truths: dict[str, Derived] = {}
+        statuses: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        expected: dict[str, list[str]] = {}
+        remedies: dict[str, int] = {}
+        escalate: set[str] = set()
+        verdict = "incomplete"
+        for fact in engine.facts.values():
+            if isinstance(fact, Truth):
+                truths[fact["node"]] = (fact["value"], fact["rule"], tuple(fact["premises"]))
+            elif isinstance(fact, Status):
+                statuses[fact["cause"]] = (fact["status"], fact["rule"], tuple(fact["premises"]))
+            elif isinstance(fact, Expected):
+                expected.setdefault(fact["code"], []).append(fact["cause"])
+            elif isinstance(fact, Remedy):
+                remedies[fact["cause"]] = fact["rank"]
+            elif isinstance(fact, Escalate):
+                escalate.add(fact["code"])
+            elif isinstance(fact, Verdict):
+                verdict = fact["value"]
+        trees = self.rules.plan.conclusions.trees
+        in_order = {code: tuple(sorted(causes, key=trees[code].index)) for code, causes in expected.items()}
+        return WorkingMemory(truths, statuses, in_order, remedies, frozenset(escalate), verdict)

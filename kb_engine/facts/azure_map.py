@@ -1,0 +1,561 @@
+"""Facts from one Azure document of a known kind (see :mod:`kb_engine.sources.azure`).
+
+Each ``map_*`` function turns the items of one document into a partial facts
+document. They read only what Azure states: a missing field leaves the fact
+unknown, never false, and values that do not fit the facts model (an agent
+version of ``Unknown``, a power state the model does not list) are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kb_engine.knowledge.vocabulary import (
+    RESTORE_POINT_GROUP_RE,
+    AgentStatus,
+    ExtensionState,
+    LockLevel,
+    OsType,
+    PowerState,
+    ProvisioningState,
+    parse_version,
+)
+
+__all__ = ["AzureDocument", "Context", "MAPPERS", "context_of", "kind_of", "overlay"]
+
+_ADE_EXTENSIONS = frozenset({"azurediskencryption", "azurediskencryptionforlinux"})
+_LOCK_MARK = "/providers/microsoft.authorization/locks/"
+_GROUP_RE = re.compile(r"azurebackuprg_([a-z0-9]+_\d+)", re.IGNORECASE)
+# String error codes as the portal shows them: UserErrorGuestAgentStatusUnavailable, VmNotInDesirableState.
+_ERROR_CODE_RE = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+$")
+_MAX_DISK_GIB = 1 << 30
+
+
+@dataclass(frozen=True, slots=True)
+class AzureDocument:
+    """One input document, recognised.
+
+    Attributes:
+        source: where it came from (file name or ``<stdin>``).
+        kind: ``vm``, ``instance_view``, ``disk``, ``lock``, ``job``, ``protected_item`` or ``empty``.
+        items: the resources it holds (one for a single resource).
+        listed: it came as a list (``[...]`` or ``{"value": [...]}``).
+        complete: a list without a ``nextLink``, i.e. not one page of several.
+        scope_group: the resource group a REST example file was requested for, if any.
+        operation: the ``operationId`` of a REST example file, if it names one.
+    """
+
+    source: str
+    kind: str
+    items: tuple[Mapping[str, Any], ...]
+    listed: bool = False
+    complete: bool = False
+    scope_group: str | None = None
+    operation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the documents together say about which VM they describe.
+
+    Attributes:
+        vm_name: the VM's name (VM model ``name``, or the one protected item's friendlyName).
+        vm_disk_names: the VM's disk names, case-folded (VM model and instance view).
+        notes: remarks made while working these out.
+    """
+
+    vm_name: str | None = None
+    vm_disk_names: frozenset[str] = frozenset()
+    notes: tuple[str, ...] = ()
+
+
+Partial = dict[str, Any]
+Mapper = Callable[[AzureDocument, Context, list[str]], Partial]
+
+
+# ---------------------------------------------------------------------------
+# Small readers: every value is checked before use, so odd JSON never raises.
+
+
+def _dict(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _props(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    # ARM bodies nest fields under "properties"; az CLI output often flattens them.
+    props = item.get("properties")
+    return props if isinstance(props, dict) else item
+
+
+def _token(text: str | None, allowed: Iterable[str]) -> str | None:
+    """``ProvisioningState/failed/Code`` -> ``failed`` when that is an allowed value."""
+    if text is None:
+        return None
+    parts = text.split("/")
+    token = (parts[1] if len(parts) > 1 else parts[0]).strip().lower()
+    return token if token in set(allowed) else None
+
+
+def _size(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and 1 <= value <= _MAX_DISK_GIB:
+        return value
+    return None
+
+
+def _disk_size(props: Mapping[str, Any]) -> int | None:
+    # REST spells it diskSizeGB; some az CLI versions print diskSizeGb.
+    return _size(props.get("diskSizeGB", props.get("diskSizeGb")))
+
+
+def _version(value: object, source: str, notes: list[str]) -> str | None:
+    text = _text(value)
+    if text is None or text.lower() == "unknown":
+        return None
+    try:
+        parse_version(text)
+    except ValueError:
+        notes.append(f"{source}: agent version {text!r} is not a dotted version; left unknown")
+        return None
+    return text
+
+
+def _last_segment(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return _text(text.rsplit("/", 1)[-1].rsplit(".", 1)[-1])
+
+
+def _extension(type_text: object, name: object, state: str | None) -> dict[str, Any] | None:
+    ext_name = _last_segment(_text(type_text)) or _text(name)
+    if ext_name is None:
+        return None
+    return {"name": ext_name, "state": state}
+
+
+def _status_codes(statuses: object) -> list[str]:
+    return [code for s in _list(statuses) if (code := _text(_dict(s).get("code"))) is not None]
+
+
+def _first_state(codes: Iterable[str], prefix: str, allowed: Iterable[str]) -> str | None:
+    for code in codes:
+        if code.lower().startswith(prefix.lower() + "/"):
+            state = _token(code, allowed)
+            if state is not None:
+                return state
+    return None
+
+
+_EXT_STATES = [s.value for s in ExtensionState]
+_POWER_STATES = [s.value for s in PowerState]
+_PROVISIONING_STATES = [s.value for s in ProvisioningState]
+
+
+def backup_group(name: object) -> str | None:
+    """``azurebackuprg_westus_1`` -> ``AzureBackupRG_westus_1`` (resource group names ignore case)."""
+    text = _text(name)
+    if text is None:
+        return None
+    match = _GROUP_RE.fullmatch(text)
+    if match is None:
+        return None
+    group = f"AzureBackupRG_{match.group(1)}"
+    return group if RESTORE_POINT_GROUP_RE.match(group) else None
+
+
+def overlay(base: Partial, top: Partial) -> Partial:
+    """``base`` with ``top``'s known values on top; disks and extensions matched by name."""
+    out = dict(base)
+    for key, value in top.items():
+        if value is None:
+            continue
+        old = out.get(key)
+        if key in {"disks", "extensions"} and isinstance(old, list) and isinstance(value, list):
+            out[key] = _overlay_named(old, value)
+        elif isinstance(old, dict) and isinstance(value, dict):
+            out[key] = overlay(old, value)
+        else:
+            out[key] = value
+    return out
+
+
+def _overlay_named(base: list[dict[str, Any]], top: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    merged = [dict(item) for item in base]
+    for item in top:
+        name = item.get("name")
+        key = name.casefold() if isinstance(name, str) else None
+        match = next((m for m in merged if key is not None and str(m.get("name", "")).casefold() == key), None)
+        if match is None:
+            merged.append(dict(item))
+        else:
+            match.update({k: v for k, v in item.items() if v is not None and k != "name"})
+    return merged
+
+
+# ---------------------------------------------------------------------------
+# Recognising a resource by its content.
+
+
+def kind_of(item: object) -> str | None:
+    """The kind of one Azure resource, from its fields; None if not one kb_engine reads."""
+    if not isinstance(item, dict):
+        return None
+    rtype = (_text(item.get("type")) or "").lower()
+    props = _props(item)
+    if rtype == "microsoft.compute/virtualmachines" or isinstance(props.get("storageProfile"), dict):
+        return "vm"
+    if isinstance(item.get("vmAgent"), dict) or any(c.startswith("PowerState/") for c in _status_codes(item.get("statuses"))):
+        return "instance_view"
+    if rtype == "microsoft.compute/disks" or _disk_size(props) is not None:
+        return "disk"
+    if rtype == "microsoft.authorization/locks" or _LOCK_MARK in (_text(item.get("id")) or "").lower():
+        return "lock"
+    if _text(props.get("jobType")) is not None:
+        return "job"
+    if _text(props.get("protectedItemType")) is not None:
+        return "protected_item"
+    return None
+
+
+def _instance_view_of(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    view = _props(item).get("instanceView", item.get("instanceView"))
+    return view if isinstance(view, dict) else None
+
+
+def _vm_disk_entries(props: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], bool]]:
+    storage = _dict(props.get("storageProfile"))
+    entries = [(_dict(storage.get("osDisk")), True)] if isinstance(storage.get("osDisk"), dict) else []
+    entries += [(_dict(d), False) for d in _list(storage.get("dataDisks"))]
+    return entries
+
+
+def context_of(documents: Iterable[AzureDocument]) -> Context:
+    """Which VM the documents describe: its name and disk names, when they say so."""
+    names: dict[str, str] = {}
+    disks: set[str] = set()
+    for doc in documents:
+        for item in doc.items:
+            if doc.kind == "vm":
+                if (name := _text(item.get("name"))) is not None:
+                    names.setdefault(name.casefold(), name)
+                disks.update(n.casefold() for d, _ in _vm_disk_entries(_props(item)) if (n := _text(d.get("name"))))
+                view = _instance_view_of(item)
+                disks.update(n.casefold() for d in _list(_dict(view).get("disks")) if (n := _text(_dict(d).get("name"))))
+            elif doc.kind == "instance_view":
+                disks.update(n.casefold() for d in _list(item.get("disks")) if (n := _text(_dict(d).get("name"))))
+        if doc.kind == "protected_item" and len(doc.items) == 1:
+            if (name := _text(_props(doc.items[0]).get("friendlyName"))) is not None:
+                names.setdefault(name.casefold(), name)
+    notes: tuple[str, ...] = ()
+    vm_name = None
+    if len(names) == 1:
+        (vm_name,) = names.values()
+    elif len(names) > 1:
+        notes = (f"the documents name several VMs ({', '.join(sorted(names.values()))}); jobs and disks are not matched to a VM",)
+    return Context(vm_name, frozenset(disks), notes)
+
+
+# ---------------------------------------------------------------------------
+# One mapper per kind.
+
+
+def map_vm(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
+    """VM model (``az vm show``, ``GET virtualMachines/{vm}``), with its instance view if nested."""
+    item = doc.items[0]
+    props = _props(item)
+    vm: dict[str, Any] = {}
+    os_disk = _dict(_dict(props.get("storageProfile")).get("osDisk"))
+    os_profile = _dict(props.get("osProfile"))
+    vm["os"] = _token(_text(os_disk.get("osType")), [o.value for o in OsType])
+    if vm["os"] is None and isinstance(os_profile.get("windowsConfiguration"), dict):
+        vm["os"] = OsType.windows.value
+    elif vm["os"] is None and isinstance(os_profile.get("linuxConfiguration"), dict):
+        vm["os"] = OsType.linux.value
+    vm["provisioning_state"] = _token(_text(props.get("provisioningState")), _PROVISIONING_STATES)
+    disks = []
+    for disk, is_os in _vm_disk_entries(props):
+        settings = disk.get("encryptionSettings")
+        enabled = _dict(settings).get("enabled")
+        disks.append(
+            {
+                "name": _text(disk.get("name")),
+                "size_gib": _disk_size(disk),
+                "os_disk": is_os,
+                "encrypted": enabled if isinstance(enabled, bool) else None,
+            }
+        )
+    vm["disks"] = disks or None
+    extensions = []
+    for resource in _list(item.get("resources")):
+        resource = _dict(resource)
+        rprops = _props(resource)
+        ext_type = rprops.get("type") if rprops is not resource else resource.get("typePropertiesType")
+        state = _token(_text(rprops.get("provisioningState")), _EXT_STATES)
+        ext = _extension(ext_type, resource.get("name"), state)
+        if ext is not None:
+            extensions.append(ext)
+    partial: Partial = {"name": _text(item.get("name")), "vm": vm, "extensions": extensions or None}
+    if any(d["encrypted"] for d in disks) or _ade_extension(extensions):
+        vm["encrypted"] = True
+    view = _instance_view_of(item)
+    if view is not None:
+        # The instance view is the live status: where both speak, it wins.
+        partial = overlay(partial, map_instance_view(AzureDocument(doc.source, "instance_view", (view,)), ctx, notes))
+    return partial
+
+
+def _ade_extension(extensions: Iterable[Mapping[str, Any]]) -> bool:
+    return any(
+        str(e.get("name", "")).lower() in _ADE_EXTENSIONS and e.get("state") == ExtensionState.succeeded.value
+        for e in extensions
+    )
+
+
+def map_instance_view(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
+    """VM instance view (``GET .../instanceView``; ``instanceView`` of ``az vm get-instance-view``)."""
+    view = doc.items[0]
+    agent_view = view.get("vmAgent")
+    agent: dict[str, Any] = {}
+    if isinstance(agent_view, dict):
+        agent["version"] = _version(agent_view.get("vmAgentVersion"), doc.source, notes)
+        if agent["version"] is not None:
+            agent["installed"] = True
+        for status in _list(agent_view.get("statuses")):
+            shown = (_text(_dict(status).get("displayStatus")) or "").lower().replace(" ", "")
+            if shown in {"ready", "notready"}:
+                agent["status"] = AgentStatus.ready.value if shown == "ready" else AgentStatus.not_ready.value
+                break
+    codes = _status_codes(view.get("statuses"))
+    vm: dict[str, Any] = {
+        "power_state": _first_state(codes, "PowerState", _POWER_STATES),
+        "provisioning_state": _first_state(codes, "ProvisioningState", _PROVISIONING_STATES),
+    }
+    if "windows" in (_text(view.get("osName")) or "").lower():
+        vm["os"] = OsType.windows.value
+    disks = []
+    for disk in _list(view.get("disks")):
+        disk = _dict(disk)
+        flags = [_dict(s).get("enabled") for s in _list(disk.get("encryptionSettings"))]
+        encrypted = True if True in flags else (False if flags and all(f is False for f in flags) else None)
+        if (name := _text(disk.get("name"))) is not None:
+            disks.append({"name": name, "encrypted": encrypted})
+    vm["disks"] = disks or None
+    if any(d["encrypted"] for d in disks):
+        vm["encrypted"] = True
+    from_extensions = []
+    for ext in _list(view.get("extensions")):
+        ext = _dict(ext)
+        state = _first_state(_status_codes(ext.get("statuses")), "ProvisioningState", _EXT_STATES)
+        if (found := _extension(ext.get("type"), ext.get("name"), state)) is not None:
+            from_extensions.append(found)
+    from_handlers = []
+    for handler in _list(_dict(agent_view).get("extensionHandlers")):
+        handler = _dict(handler)
+        state = _first_state(_status_codes([handler.get("status")]), "ProvisioningState", _EXT_STATES)
+        if (found := _extension(handler.get("type"), None, state)) is not None:
+            from_handlers.append(found)
+    # An extension's own status wins over its handler's; handlers add extensions the list lacks.
+    extensions = overlay({"extensions": from_handlers}, {"extensions": from_extensions}).get("extensions", [])
+    if _ade_extension(extensions):
+        vm["encrypted"] = True
+    has_ext_info = isinstance(view.get("extensions"), list) or isinstance(_dict(agent_view).get("extensionHandlers"), list)
+    return {"agent": agent, "vm": vm, "extensions": extensions if has_ext_info else None}
+
+
+def map_disk(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
+    """Managed disks (``az disk show/list``, ``GET disks``): size and Azure Disk Encryption.
+
+    A disk resource without ``encryptionSettingsCollection`` (or with ``enabled: false``)
+    is not ADE-encrypted: ARM returns the whole resource and ADE always shows there.
+    Server-side encryption (``encryption.type``) is not ADE and is ignored.
+    """
+    disks = []
+    assumed = False
+    for item in doc.items:
+        props = _props(item)
+        name = _text(item.get("name"))
+        belongs = _disk_belongs(item, name, ctx)
+        if belongs is False:
+            known = ", ".join(sorted(ctx.vm_disk_names))
+            owner = f"VM {ctx.vm_name}" if ctx.vm_name else f"the VM (not among its disks: {known})"
+            notes.append(f"{doc.source}: disk {name or '?'} is not a disk of {owner}; skipped")
+            continue
+        assumed = assumed or (belongs is None and doc.listed)
+        collection = props.get("encryptionSettingsCollection")
+        enabled = _dict(collection).get("enabled")
+        encrypted = enabled if isinstance(enabled, bool) else (False if collection is None else None)
+        disks.append({"name": name, "size_gib": _disk_size(props), "encrypted": encrypted})
+    if assumed:
+        notes.append(f"{doc.source}: nothing says which VM these disks belong to; all are taken as the VM's disks")
+    vm: dict[str, Any] = {"disks": disks or None}
+    if any(d["encrypted"] for d in disks):
+        vm["encrypted"] = True
+    return {"vm": vm}
+
+
+def _disk_belongs(item: Mapping[str, Any], name: str | None, ctx: Context) -> bool | None:
+    """Whether a disk is the VM's: by its ``managedBy`` VM, else by the VM's disk names; None if unknown."""
+    managed_by = _text(item.get("managedBy")) or ""
+    mark = "/virtualmachines/"
+    at = managed_by.lower().rfind(mark)
+    owner = managed_by[at + len(mark) :].strip("/") if at >= 0 else None
+    if ctx.vm_name and owner:
+        return owner.casefold() == ctx.vm_name.casefold()
+    if ctx.vm_disk_names and name:
+        return name.casefold() in ctx.vm_disk_names
+    return None
+
+
+def _lock_scope(item: Mapping[str, Any]) -> tuple[str, str | None] | None:
+    """(``subscription``|``group``|``resource``, resource group) from a lock's id."""
+    lock_id = _text(item.get("id")) or ""
+    at = lock_id.lower().rfind(_LOCK_MARK)
+    if at < 0:
+        return None
+    parts = [p for p in lock_id[:at].split("/") if p]
+    if len(parts) == 2 and parts[0].lower() == "subscriptions":
+        return ("subscription", None)
+    if len(parts) >= 4 and parts[0].lower() == "subscriptions" and parts[2].lower() == "resourcegroups":
+        return ("group" if len(parts) == 4 else "resource", parts[3])
+    return None
+
+
+def map_locks(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
+    """Management locks (``az lock list``, ``GET .../locks``) that apply to the AzureBackupRG group.
+
+    A lock on an ``AzureBackupRG_<Geo>_<n>`` group or on a resource in it, or on the
+    subscription (inherited), makes the group locked. ``locked: false`` is only
+    concluded from an empty, complete list requested at that group's level.
+    """
+    applying: list[tuple[int, str | None, Mapping[str, Any]]] = []
+    groups: set[str] = set()
+    for item in doc.items:
+        scope = _lock_scope(item)
+        if scope is None:
+            notes.append(f"{doc.source}: lock {_text(item.get('name')) or '?'} has no readable scope in its id; ignored")
+            continue
+        where, group_name = scope
+        group = backup_group(group_name) if group_name else None
+        if where == "subscription" or group is not None:
+            if group is not None:
+                groups.add(group)
+            level = _token(_text(_props(item).get("level", item.get("level"))), [lv.value for lv in LockLevel])
+            rank = {LockLevel.readonly.value: 2, LockLevel.cannotdelete.value: 1}.get(level or "", 0)
+            applying.append((rank, group, item))
+    if not applying:
+        group = backup_group(doc.scope_group)
+        at_group_level = (doc.operation or "").lower() == "managementlocks_listatresourcegrouplevel"
+        if group and at_group_level and doc.complete:
+            return {"backup": {"restore_point_group": {"name": group, "locked": False}}}
+        return {}
+    if len(groups) > 1:
+        subscription_wide = [a for a in applying if a[1] is None]
+        notes.append(f"{doc.source}: locks on several backup groups ({', '.join(sorted(groups))}); the VM's group is not known")
+        if not subscription_wide:
+            return {}
+        applying, groups = subscription_wide, set()
+    rank, _, best = max(applying, key=lambda a: a[0])
+    level = _token(_text(_props(best).get("level", best.get("level"))), [lv.value for lv in LockLevel])
+    group_facts = {
+        "name": next(iter(groups)) if groups else backup_group(doc.scope_group),
+        "locked": True,
+        "lock_name": _text(best.get("name")),
+        "lock_level": level,
+    }
+    return {"backup": {"restore_point_group": group_facts}}
+
+
+def map_jobs(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
+    """Backup jobs (``az backup job list/show``): a backup in progress, the last failure's code.
+
+    ``job_in_progress`` is true when an AzureIaaSVMJob Backup of the VM is InProgress;
+    false only from a complete list that shows jobs of the VM, none in progress.
+    """
+    jobs = [_props(item) for item in doc.items if _text(_props(item).get("jobType")) == "AzureIaaSVMJob"]
+    entities = {name.casefold(): name for job in jobs if (name := _text(job.get("entityFriendlyName")))}
+    target = ctx.vm_name
+    if target is None:
+        if len(entities) > 1:
+            several = ", ".join(sorted(entities.values()))
+            notes.append(f"{doc.source}: jobs of several VMs ({several}) and no VM named; jobs ignored")
+            return {}
+        target = next(iter(entities.values()), None)
+    wanted = target.casefold() if target is not None else None
+    mine = [job for job in jobs if (_text(job.get("entityFriendlyName")) or "").casefold() == wanted]
+    if not mine:
+        return {}
+    backup: dict[str, Any] = {}
+    if any(_text(j.get("operation")) == "Backup" and _text(j.get("status")) == "InProgress" for j in mine):
+        backup["job_in_progress"] = True
+    elif doc.listed and doc.complete:
+        backup["job_in_progress"] = False
+    latest = max(mine, key=lambda j: _text(j.get("startTime")) or "")
+    partial: Partial = {"backup": backup}
+    if _text(latest.get("status")) == "Failed":
+        for detail in _list(latest.get("errorDetails")):
+            code = _dict(detail).get("errorCode")
+            if isinstance(code, str) and _ERROR_CODE_RE.match(code.strip()) and len(code) <= 120:
+                if _known_code(code.strip()):
+                    partial["observed_error"] = code.strip()
+                else:
+                    unknown = code.strip()
+                    notes.append(f"{doc.source}: the last job failed with {unknown}, a code the knowledge base does not know")
+                break
+        else:
+            notes.append(f"{doc.source}: the last job failed without a string error code; give the code the portal shows")
+    return partial
+
+
+def _known_code(code: str) -> bool:
+    """Whether the shipped knowledge base knows the code (or alias), so diagnosis can use it."""
+    from kb_engine.errors import KbEngineError
+    from kb_engine.knowledge.load import default_kb
+
+    try:
+        return code in default_kb().all_code_names()
+    except KbEngineError:
+        return False
+
+
+def map_protected_items(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
+    """Backup protected items (``az backup item list/show``): the VM's name when there is one item."""
+    if len(doc.items) != 1:
+        notes.append(f"{doc.source}: {len(doc.items)} protected items; none is taken as the VM")
+        return {}
+    return {"name": _text(_props(doc.items[0]).get("friendlyName"))}
+
+
+def map_empty(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
+    """An empty list: it cannot tell what it lists, so it gives no facts (but see :func:`map_locks`)."""
+    if doc.operation and doc.operation.lower().startswith("managementlocks_list"):
+        return map_locks(doc, ctx, notes)
+    notes.append(f"{doc.source}: an empty list; nothing can be concluded from it (not even that nothing is locked)")
+    return {}
+
+
+MAPPERS: Mapping[str, Mapper] = {
+    "vm": map_vm,
+    "instance_view": map_instance_view,
+    "disk": map_disk,
+    "lock": map_locks,
+    "job": map_jobs,
+    "protected_item": map_protected_items,
+    "empty": map_empty,
+}
+"""The mapper of each document kind."""

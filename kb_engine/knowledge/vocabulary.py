@@ -1,0 +1,558 @@
+"""The VM facts model: what kb_engine can be told about a VM.
+
+Every fact may be absent or ``null``: that means *unknown*, never a healthy or
+an unhealthy default. The model is the one place the fact vocabulary is
+declared: it validates fact files, names the facts the knowledge base's
+conditions may refer to (:func:`fact_catalog`) and produces the JSON Schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+
+__all__ = [
+    "AgentStatus",
+    "Agent",
+    "Backup",
+    "Disk",
+    "Extension",
+    "ExtensionState",
+    "Facts",
+    "FactInfo",
+    "LockLevel",
+    "Network",
+    "OsType",
+    "PowerState",
+    "ProvisioningState",
+    "RestorePointGroup",
+    "VM",
+    "Version",
+    "WaagentConf",
+    "BACKUP_EXTENSION_NAMES",
+    "fact_catalog",
+    "parse_version",
+]
+
+_VERSION_RE = re.compile(r"^\d{1,9}(\.\d{1,9}){0,3}$")
+
+BACKUP_EXTENSION_NAMES = frozenset({"VMSnapshot", "VMSnapshotLinux"})
+"""Names of the Azure Backup extension (Windows, Linux); full type names end with them."""
+_BACKUP_NAMES_FOLDED = frozenset(name.casefold() for name in BACKUP_EXTENSION_NAMES)
+# Azure compares resource names without regard to case, and portals and scripts spell them freely.
+
+RESTORE_POINT_GROUP_RE = re.compile(r"^AzureBackupRG_[A-Za-z0-9]+_\d+$")
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """Split a dotted version into integers, so that ``2.2.9 < 2.2.10``.
+
+    Raises:
+        ValueError: the text is not one to four dot-separated whole numbers.
+    """
+    if not _VERSION_RE.match(text):
+        raise ValueError("not a version: expected one to four dot-separated whole numbers, like 2.2.53 or 4.5")
+    return tuple(int(part) for part in text.split("."))
+
+
+def _check_version(value: str) -> str:
+    parse_version(value)
+    return value
+
+
+def _to_version_text(value: object) -> object:
+    # YAML reads `4.5` as a float; a version written that way is still meant as text.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+Version = Annotated[
+    str,
+    BeforeValidator(_to_version_text),
+    AfterValidator(_check_version),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "pattern": _VERSION_RE.pattern}, {"type": "number"}],
+            "description": "A dotted version; YAML may write 4.5 as a number.",
+        }
+    ),
+]
+"""A dotted version (``2.2.53``, ``4.5``), compared part by part as numbers."""
+
+
+def _normalise_token(value: object) -> object:
+    # Portal spellings ("Not Ready", "Running", "CanNotDelete") and API spellings
+    # ("ProvisioningState/succeeded") are accepted as they are shown to users.
+    if isinstance(value, str):
+        token = value.strip()
+        if "/" in token:
+            token = token.split("/")[1]
+        return token.lower().replace(" ", "_").replace("-", "_")
+    return value
+
+
+class OsType(StrEnum):
+    """Operating system family of the VM."""
+
+    windows = "windows"
+    linux = "linux"
+
+
+class AgentStatus(StrEnum):
+    """VM agent status as the portal shows it (Properties blade)."""
+
+    ready = "ready"
+    not_ready = "not_ready"
+
+
+class PowerState(StrEnum):
+    """VM power state (``PowerState/<state>`` in the instance view)."""
+
+    running = "running"
+    starting = "starting"
+    stopping = "stopping"
+    stopped = "stopped"
+    deallocating = "deallocating"
+    deallocated = "deallocated"
+
+
+class ProvisioningState(StrEnum):
+    """Provisioning state of the VM (``ProvisioningState/<state>``)."""
+
+    succeeded = "succeeded"
+    failed = "failed"
+    creating = "creating"
+    updating = "updating"
+    deleting = "deleting"
+    migrating = "migrating"
+
+
+class ExtensionState(StrEnum):
+    """Provisioning state of one extension."""
+
+    succeeded = "succeeded"
+    failed = "failed"
+    transitioning = "transitioning"
+    creating = "creating"
+    updating = "updating"
+    deleting = "deleting"
+
+
+class LockLevel(StrEnum):
+    """Azure resource lock level."""
+
+    cannotdelete = "cannotdelete"
+    readonly = "readonly"
+
+
+def _token_schema(enum: type[StrEnum]) -> WithJsonSchema:
+    """The JSON Schema of a token field: what _normalise_token accepts, as a pattern.
+
+    Each value in any letter case, with space or hyphen for underscore, optionally
+    behind an API prefix such as ``ProvisioningState/``.
+    """
+
+    def letters(value: str) -> str:
+        return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else "[ _-]" if c == "_" else re.escape(c) for c in value)
+
+    alternatives = "|".join(letters(m.value) for m in enum)
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": rf"^\s*([^/]*/)?({alternatives})(/[^/]*)?\s*$"},
+                {"type": "null"},
+            ],
+            "examples": [m.value for m in enum],
+        }
+    )
+
+
+OsField = Annotated[OsType | None, BeforeValidator(_normalise_token), _token_schema(OsType)]
+AgentStatusField = Annotated[AgentStatus | None, BeforeValidator(_normalise_token), _token_schema(AgentStatus)]
+PowerStateField = Annotated[PowerState | None, BeforeValidator(_normalise_token), _token_schema(PowerState)]
+ProvisioningStateField = Annotated[
+    ProvisioningState | None, BeforeValidator(_normalise_token), _token_schema(ProvisioningState)
+]
+ExtensionStateField = Annotated[ExtensionState | None, BeforeValidator(_normalise_token), _token_schema(ExtensionState)]
+LockLevelField = Annotated[LockLevel | None, BeforeValidator(_normalise_token), _token_schema(LockLevel)]
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=False, use_enum_values=False)
+
+
+class Disk(BaseModel):
+    """One disk attached to the VM."""
+
+    model_config = _STRICT
+
+    name: str | None = Field(None, description="Disk name, for the report.")
+    size_gib: int | None = Field(None, ge=1, description="Size in GiB, as Azure's diskSizeGB.")
+    encrypted: bool | None = Field(None, description="Encrypted with Azure Disk Encryption (ADE).")
+    os_disk: bool | None = Field(None, description="This is the OS disk.")
+
+
+class Extension(BaseModel):
+    """One VM extension and its provisioning state."""
+
+    model_config = _STRICT
+
+    name: str = Field(
+        description="Extension name or type, e.g. VMSnapshot, VMSnapshotLinux, "
+        "Microsoft.Azure.RecoveryServices.VMSnapshot.",
+        min_length=1,
+    )
+    state: ExtensionStateField = Field(None, description="Provisioning state of the extension.")
+
+    @property
+    def is_backup(self) -> bool:
+        """Whether this is the Azure Backup extension (VMSnapshot / VMSnapshotLinux)."""
+        return self.name.rsplit(".", 1)[-1].casefold() in _BACKUP_NAMES_FOLDED
+
+
+class VM(BaseModel):
+    """The virtual machine itself."""
+
+    model_config = _STRICT
+
+    os: OsField = Field(None, description="Operating system family: windows or linux.")
+    distro: str | None = Field(
+        None,
+        description="Linux distribution, as ID in /etc/os-release (ubuntu, rhel, sles, debian, ...). "
+        "Decides the agent's service name: walinuxagent on Ubuntu, waagent elsewhere.",
+        pattern=r"^[a-z0-9][a-z0-9._-]*$",
+    )
+    power_state: PowerStateField = Field(None, description="Power state as Azure reports it.")
+    provisioning_state: ProvisioningStateField = Field(None, description="Provisioning state of the VM.")
+    shutdown_in_guest: bool | None = Field(
+        None, description="The VM was shut down from inside the guest (for example over RDP), not from the portal."
+    )
+    encrypted: bool | None = Field(None, description="The VM uses Azure Disk Encryption (ADE).")
+    keyvault_access: bool | None = Field(
+        None, description="Azure Backup has the Key Vault permissions it needs (encrypted VMs)."
+    )
+    disks: list[Disk] | None = Field(None, description="Every disk attached to the VM.")
+
+
+class WaagentConf(BaseModel):
+    """Options read from /etc/waagent.conf (Linux), as written in the file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    extensions_enabled: str | None = Field(
+        None,
+        alias="Extensions.Enabled",
+        description="Raw value of Extensions.Enabled. The agent reads y as on and n as off "
+        "(case-insensitive); anything else means the default, y.",
+        max_length=64,
+    )
+    provisioning_agent: str | None = Field(
+        None,
+        alias="Provisioning.Agent",
+        description="Raw value of Provisioning.Agent: auto (default), waagent, cloud-init or disabled.",
+        max_length=64,
+    )
+    logs_verbose: str | None = Field(
+        None, alias="Logs.Verbose", description="Raw value of Logs.Verbose (default n).", max_length=64
+    )
+
+
+class Agent(BaseModel):
+    """The Azure VM agent (Windows Azure Guest Agent, or waagent on Linux)."""
+
+    model_config = _STRICT
+
+    installed: bool | None = Field(None, description="The VM agent is installed.")
+    status: AgentStatusField = Field(None, description="Agent status in the portal: ready or not_ready.")
+    service_running: bool | None = Field(
+        None, description="The agent's service or process runs (services.msc on Windows, ps -e on Linux)."
+    )
+    version: Version | None = Field(None, description="Installed agent version.")
+    latest_version: Version | None = Field(None, description="Latest agent version available for this VM.")
+    dotnet_version: Version | None = Field(None, description="Highest .NET Framework version installed (Windows).")
+    waagent_conf: WaagentConf | None = Field(None, description="Options from /etc/waagent.conf (Linux).")
+
+
+class Network(BaseModel):
+    """What the VM can reach."""
+
+    model_config = _STRICT
+
+    azure_outbound: bool | None = Field(
+        None, description="The VM can reach Azure public IP addresses and Azure Storage endpoints."
+    )
+    dhcp_enabled: bool | None = Field(None, description="DHCP is enabled inside the guest.")
+
+
+class RestorePointGroup(BaseModel):
+    """The resource group Azure Backup keeps restore point collections in."""
+
+    model_config = _STRICT
+
+    name: str | None = Field(
+        None,
+        description="Name of the group, AzureBackupRG_<Geo>_<number>.",
+        pattern=RESTORE_POINT_GROUP_RE.pattern,
+    )
+    locked: bool | None = Field(
+        None, description="A lock applies to the group (set on it, or inherited from the subscription)."
+    )
+    lock_name: str | None = Field(None, description="Name of the lock.")
+    lock_level: LockLevelField = Field(None, description="Lock level: CanNotDelete or ReadOnly.")
+
+    @model_validator(mode="after")
+    def _lock_details_need_a_lock(self) -> RestorePointGroup:
+        if self.locked is False and (self.lock_name is not None or self.lock_level is not None):
+            raise ValueError("lock_name/lock_level given but locked is false")
+        return self
+
+
+class Backup(BaseModel):
+    """The VM's backup configuration and jobs."""
+
+    model_config = _STRICT
+
+    backups_per_day: int | None = Field(None, ge=0, le=24 * 60, description="Backups triggered per day.")
+    instant_restore_points: int | None = Field(
+        None, ge=0, description="Instant restore points currently attached to the VM."
+    )
+    snapshot_retention_days: int | None = Field(None, ge=1, le=366, description="Instant-restore snapshot retention.")
+    job_in_progress: bool | None = Field(None, description="A backup job for this VM is in progress.")
+    old_vault_job_running: bool | None = Field(
+        None, description="After backup was moved to another vault, a job still runs in the old vault."
+    )
+    restore_point_group: RestorePointGroup | None = Field(
+        None, description="The AzureBackupRG_<Geo>_<number> group and its lock."
+    )
+
+
+def _null_is_unknown(value: object) -> object:
+    """A section given as null (``vm: null``) knows nothing: every fact in it is unknown."""
+    return {} if value is None else value
+
+
+def _nullable(section: type[BaseModel]) -> BeforeValidator:
+    return BeforeValidator(_null_is_unknown, json_schema_input_type=section | None)
+
+
+class Facts(BaseModel):
+    """Everything known about one VM. Absent or null means unknown."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    schema_: str | None = Field(None, alias="$schema", description="Optional JSON Schema reference for editors.")
+    name: str | None = Field(None, description="A name for the VM or the scenario, shown in reports.")
+    description: str | None = Field(None, description="Free text about the scenario.")
+    observed_error: str | None = Field(
+        None,
+        description="The error code the user saw (aliases such as ExtentionOperationFailedForManagedDisks accepted).",
+    )
+    vm: Annotated[VM, _nullable(VM)] = Field(default_factory=VM)
+    agent: Annotated[Agent, _nullable(Agent)] = Field(default_factory=Agent)
+    extensions: list[Extension] | None = Field(None, description="Extensions installed on the VM and their states.")
+    network: Annotated[Network, _nullable(Network)] = Field(default_factory=Network)
+    backup: Annotated[Backup, _nullable(Backup)] = Field(default_factory=Backup)
+    expect: dict[str, Any] | None = Field(
+        None,
+        description="Scenario files only: the diagnosis this file expects, per edition. Ignored by diagnosis.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Facts:
+        problems = _contradictions(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def flat(self) -> dict[str, object]:
+        """Every fact of the catalogue by name, ``None`` where unknown.
+
+        List facts (``vm.disks``, ``extensions``) become tuples of :class:`Record`
+        (immutable mappings), with ``is_backup`` added to each extension.
+        """
+        out: dict[str, object] = {}
+        for info in fact_catalog().values():
+            out[info.name] = _lookup(self, info.name)
+        return out
+
+
+def _contradictions(facts: Facts) -> list[str]:
+    problems: list[str] = []
+    agent = facts.agent
+    if agent.installed is False:
+        if agent.status is AgentStatus.ready:
+            problems.append("agent.installed is false but agent.status is ready")
+        if agent.service_running:
+            problems.append("agent.installed is false but agent.service_running is true")
+        if agent.version is not None:
+            problems.append("agent.installed is false but agent.version is given")
+    if agent.version and agent.latest_version and parse_version(agent.version) > parse_version(agent.latest_version):
+        problems.append(
+            f"agent.version {agent.version} is newer than agent.latest_version {agent.latest_version}"
+        )
+    os_type = facts.vm.os
+    if os_type is OsType.windows:
+        if facts.vm.distro is not None:
+            problems.append("vm.distro is given but vm.os is windows")
+        if agent.waagent_conf is not None:
+            problems.append("agent.waagent_conf is given but vm.os is windows")
+    if os_type is OsType.linux and agent.dotnet_version is not None:
+        problems.append("agent.dotnet_version is given but vm.os is linux")
+    if facts.vm.encrypted is False and any(d.encrypted for d in facts.vm.disks or ()):
+        problems.append("vm.encrypted is false but a disk is encrypted")
+    if facts.vm.power_state in (PowerState.stopped, PowerState.deallocated) and agent.status is AgentStatus.ready:
+        problems.append(f"vm.power_state is {facts.vm.power_state.value} but agent.status is ready")
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# The fact catalogue: the names the knowledge base may use in conditions.
+
+FactKind = Literal["bool", "enum", "int", "version", "text", "list"]
+
+
+@dataclass(frozen=True, slots=True)
+class FactInfo:
+    """One fact the knowledge base can test.
+
+    Attributes:
+        name: dotted name (``agent.status``).
+        kind: bool, enum, int, version, text or list.
+        description: what it means (from the model).
+        values: the allowed values of an enum fact, else empty.
+        item_fields: for a list fact, the fields each item has (name -> FactInfo).
+    """
+
+    name: str
+    kind: FactKind
+    description: str
+    values: tuple[str, ...] = ()
+    item_fields: tuple[tuple[str, FactInfo], ...] = ()
+
+    def item_field(self, field: str) -> FactInfo | None:
+        """The FactInfo of one field of a list item, or None."""
+        return dict(self.item_fields).get(field)
+
+
+def _unwrap(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", None)
+    if args and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return rest[0] if len(rest) == 1 else annotation
+    return annotation
+
+
+def _kind_of(annotation: Any, metadata: list[Any]) -> tuple[FactKind, tuple[str, ...]]:
+    base = _unwrap(annotation)
+    if isinstance(base, type) and issubclass(base, StrEnum):
+        return "enum", tuple(m.value for m in base)
+    if base is bool:
+        return "bool", ()
+    if base is int:
+        return "int", ()
+    candidates = [*metadata, *(m for a in getattr(annotation, "__args__", ()) for m in getattr(a, "__metadata__", ()))]
+    if any(isinstance(m, AfterValidator) and m.func is _check_version for m in candidates):
+        return "version", ()
+    return "text", ()
+
+
+def _model_facts(model: type[BaseModel], prefix: str) -> list[FactInfo]:
+    infos: list[FactInfo] = []
+    for field_name, field in model.model_fields.items():
+        if field_name in {"schema_", "name", "description", "expect"} and model is Facts:
+            continue
+        if field_name == "observed_error":
+            continue
+        name = f"{prefix}{field_name}"
+        base = _unwrap(field.annotation)
+        origin = getattr(base, "__origin__", None)
+        if isinstance(base, type) and issubclass(base, BaseModel):
+            infos.extend(_model_facts(base, name + "."))
+        elif origin is list:
+            (item_model,) = base.__args__
+            items = [(i.name.rsplit(".", 1)[-1], i) for i in _model_facts(item_model, "")]
+            if item_model is Extension:
+                items.append(
+                    ("is_backup", FactInfo("is_backup", "bool", "The extension is VMSnapshot or VMSnapshotLinux."))
+                )
+            infos.append(FactInfo(name, "list", field.description or "", (), tuple(sorted(items))))
+        else:
+            kind, values = _kind_of(field.annotation, field.metadata)
+            infos.append(FactInfo(name, kind, field.description or "", values))
+    return infos
+
+
+_CATALOG: dict[str, FactInfo] | None = None
+
+
+def fact_catalog() -> Mapping[str, FactInfo]:
+    """Every fact the knowledge base may refer to, by dotted name, in model order."""
+    global _CATALOG
+    if _CATALOG is None:
+        _CATALOG = {info.name: info for info in _model_facts(Facts, "")}
+    return _CATALOG
+
+
+class Record(Mapping[str, object]):
+    """One item of a list fact: an immutable, hashable mapping (working memory needs hashable values)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, object]) -> None:
+        self._items = tuple(sorted(items.items()))
+
+    def __getitem__(self, key: str) -> object:
+        for name, value in self._items:
+            if name == key:
+                return value
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self._items) == dict(other.items())
+
+    def __repr__(self) -> str:
+        return f"Record({dict(self._items)!r})"
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Extension):
+        return Record({"name": value.name, "state": _plain(value.state), "is_backup": value.is_backup})
+    if isinstance(value, BaseModel):
+        return Record({k: _plain(getattr(value, k)) for k in type(value).model_fields})
+    if isinstance(value, list):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def _lookup(facts: Facts, name: str) -> object:
+    node: object = facts
+    for part in name.split("."):
+        if node is None:
+            return None
+        node = getattr(node, part)
+    return _plain(node)

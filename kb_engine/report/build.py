@@ -1,0 +1,398 @@
+"""Turn what the forward chain derived into a :class:`~kb_engine.report.Report`.
+
+Statuses, findings, expected codes, remedy ranks, escalation and the verdict all
+come from the engine's working memory; this module only orders them, fills in
+the knowledge base's texts and tailors remedy steps to the VM's facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from kb_engine.engine.compile import truth_node
+from kb_engine.engine.evaluate import cause_truth, cause_walk
+from kb_engine.knowledge.conditions import (
+    All,
+    AnyOf,
+    CauseRef,
+    Condition,
+    Context,
+    FindingRef,
+    Not,
+    Test,
+    evaluate,
+    walk,
+)
+from kb_engine.knowledge.model import Cause, CodeEntry, Edition, Step
+from kb_engine.knowledge.vocabulary import Facts, fact_catalog
+
+from .model import (
+    CauseResult,
+    Command,
+    Derivation,
+    Escalation,
+    ExpectedCode,
+    FindingResult,
+    ObservedError,
+    Remedy,
+    RemedyStep,
+    Report,
+    UnknownFact,
+)
+
+if TYPE_CHECKING:
+    from kb_engine.engine.plan import WorkingMemory
+    from kb_engine.engine.reasoner import Reasoner
+
+__all__ = ["build_report"]
+
+_UI = {
+    "en": {
+        "confirmed": "Confirmed: {}.",
+        "ruled_out": "Ruled out: {}.",
+        "not_applicable": "Does not apply to this VM: {}.",
+        "undetermined": "Undetermined: would be decided by {}.",
+        "undetermined_plain": "Undetermined.",
+        "is_false": "not “{}”",
+        "and": "; ",
+        "sub": "its sub-causes",
+    },
+    "ja": {
+        "confirmed": "確定: {}。",
+        "ruled_out": "除外: {}。",
+        "not_applicable": "この VM には該当しない: {}。",
+        "undetermined": "未確定: {} が分かれば判断できます。",
+        "undetermined_plain": "未確定。",
+        "is_false": "「{}」ではない",
+        "and": "、",
+        "sub": "サブ原因",
+    },
+}
+
+
+class _Builder:
+    def __init__(self, engine: Reasoner, facts: Facts, memory: WorkingMemory, lang: str) -> None:
+        self.edition: Edition = engine.edition
+        self.kb_version = engine.kb.kb_version
+        self.node_ids: Mapping[str, str] = engine.rules.node_ids
+        self.node_conditions: Mapping[str, Condition] = engine.rules.node_conditions
+        self.facts = facts
+        self.flat = facts.flat()
+        self.memory = memory
+        self.lang = lang
+        self.ui = _UI[lang]
+        self.derivations: dict[str, Derivation] = {}
+
+    # -- derivations ---------------------------------------------------------
+
+    def derivation(self, premise: str) -> Derivation:
+        """The derivation of a premise; shared premises are built once (the models are immutable)."""
+        done = self.derivations.get(premise)
+        if done is None:
+            done = self.derivations[premise] = self._derivation(premise)
+        return done
+
+    def _derivation(self, premise: str) -> Derivation:
+        kind, _, name = premise.partition(":")
+        if kind == "input":
+            value = self.flat.get(name)
+            return Derivation(conclusion=f"{name} = {_show(value)}", value=_json(value), rule="input")
+        if kind == "unknown":
+            return Derivation(conclusion=f"{name} is unknown", value=None, rule="unknown")
+        if kind == "observed":
+            return Derivation(conclusion=f"observed error {name}", value=name, rule="input")
+        if kind == "cause" and name in self.memory.statuses:
+            return self._cause_derivation(name)
+        node = name if kind == "node" else premise
+        value, rule, premises = self.memory.truths[node]
+        return Derivation(
+            conclusion=self.node_label(node),
+            value=value,
+            rule=rule,
+            premises=[self.derivation(p) for p in premises],
+        )
+
+    def cause_derivation(self, cid: str) -> Derivation:
+        return self.derivation(f"cause:{cid}")
+
+    def _cause_derivation(self, cid: str) -> Derivation:
+        status, rule, premises = self.memory.statuses[cid]
+        return Derivation(
+            conclusion=f"cause {cid}", value=status, rule=rule, premises=[self.derivation(p) for p in premises]
+        )
+
+    def node_label(self, node: str) -> str:
+        if node.startswith("finding:"):
+            fid = node.split(":", 1)[1]
+            return f"finding {fid}: {self.edition.fill(self.edition.findings[fid].text, self.lang)}"
+        if node.startswith("cause:"):
+            return f"cause {node.split(':', 1)[1]}"
+        from kb_engine.knowledge.conditions import describe
+
+        return describe(self.node_conditions[node])
+
+    # -- causes --------------------------------------------------------------
+
+    def value(self, cond: Condition) -> Any:
+        node = truth_node(cond, self.node_ids)
+        return self.memory.truths[node][0] if node is not None and node in self.memory.truths else None
+
+    def deciding_findings(self, cond: Condition, wanted: bool) -> list[str]:
+        """The findings whose value (``wanted``) decided a condition."""
+        out: list[str] = []
+        value = self.value(cond)
+        if value is not wanted:
+            return out
+        if isinstance(cond, FindingRef):
+            return [cond.finding]
+        if isinstance(cond, CauseRef):
+            cause = self.edition.causes[cond.cause]
+            return self.deciding_findings(cause.when, wanted)
+        if isinstance(cond, Not):
+            return self.deciding_findings(cond.part, not wanted)
+        if isinstance(cond, All | AnyOf):
+            for part in cond.parts:
+                if self.value(part) is wanted:
+                    out.extend(self.deciding_findings(part, wanted))
+        return out
+
+    def needed_facts(self, cond: Condition) -> list[str]:
+        """Unknown facts that could still decide an unknown condition."""
+        if self.value(cond) is not None:
+            return []
+        if isinstance(cond, Test):
+            return [name for name in cond.facts() if self.flat.get(name) is None]
+        if isinstance(cond, FindingRef):
+            return self.needed_facts(self.edition.findings[cond.finding].when)
+        if isinstance(cond, CauseRef):
+            return self.cause_needs(self.edition.causes[cond.cause])
+        parts = cond.parts if isinstance(cond, All | AnyOf) else (cond.part,)
+        out: list[str] = []
+        for part in parts:
+            for name in self.needed_facts(part):
+                if name not in out:
+                    out.append(name)
+        return out
+
+    def cause_needs(self, cause: Cause) -> list[str]:
+        out: list[str] = []
+        for cond in (cause.applies, cause.when):
+            if cond is not None:
+                for name in self.needed_facts(cond):
+                    if name not in out:
+                        out.append(name)
+        return out
+
+    def finding_text(self, fid: str) -> str:
+        return self.edition.fill(self.edition.findings[fid].text, self.lang)
+
+    def cause_result(self, cid: str) -> CauseResult:
+        cause = self.edition.causes[cid]
+        status = self.memory.statuses[cid][0]
+        evidence: list[str] = []
+        needs: list[str] = []
+        joiner = self.ui["and"]
+        if status == "confirmed":
+            evidence = _unique(self.deciding_findings(cause.when, True))
+            reason = self.ui["confirmed"].format(joiner.join(self.finding_text(f) for f in evidence) or self.ui["sub"])
+        elif status == "not_applicable":
+            evidence = _unique(self.deciding_findings(cause.applies, False)) if cause.applies is not None else []
+            reason = self.ui["not_applicable"].format(
+                joiner.join(self.ui["is_false"].format(self.finding_text(f)) for f in evidence)
+            )
+        elif status == "ruled_out":
+            evidence = _unique(self.deciding_findings(cause.when, False))
+            reason = self.ui["ruled_out"].format(
+                joiner.join(self.ui["is_false"].format(self.finding_text(f)) for f in evidence) or self.ui["sub"]
+            )
+        else:
+            needs = self.cause_needs(cause)
+            reason = self.ui["undetermined"].format(", ".join(needs)) if needs else self.ui["undetermined_plain"]
+        return CauseResult(
+            id=cid,
+            ref=cause.ref,
+            title=self.edition.fill(cause.title, self.lang),
+            status=status,
+            parent=cause.parent,
+            reason=reason,
+            evidence=evidence,
+            needs=needs,
+            derivation=self.cause_derivation(cid),
+        )
+
+    # -- remedies ------------------------------------------------------------
+
+    def step_context(self) -> Context:
+        """What step and variant conditions see: the facts, and the findings and causes as derived."""
+        base = Context(self.flat, self.edition.limits)
+        findings = {
+            fid: (self.memory.truths[f"finding:{fid}"][0] if f"finding:{fid}" in self.memory.truths else evaluate(f.when, base))
+            for fid, f in self.edition.findings.items()
+        }
+        causes = {cid: cause_truth(status) for cid, (status, _, _) in self.memory.statuses.items()}
+        return Context(self.flat, self.edition.limits, findings, causes)
+
+    def steps(self, steps: tuple[Step, ...]) -> list[RemedyStep]:
+        ctx = self.step_context()
+        out: list[RemedyStep] = []
+        for step in steps:
+            if step.when is not None and evaluate(step.when, ctx) is False:
+                continue
+            commands: list[Command] = []
+            if step.command:
+                commands.append(Command(command=step.command))
+            if step.variants:
+                chosen = None
+                for variant in step.variants:
+                    verdict = True if variant.when is None else evaluate(variant.when, ctx)
+                    if verdict is None:
+                        break
+                    if verdict:
+                        chosen = variant
+                        break
+                shown = [chosen] if chosen is not None else list(step.variants)
+                for variant in shown:
+                    commands.append(Command(command=variant.command, label=variant.label.get(self.lang)))
+            out.append(
+                RemedyStep(
+                    number=len(out) + 1,
+                    text=self.edition.fill(step.text, self.lang, self.flat),
+                    commands=commands,
+                    link=step.link,
+                    procedure=step.procedure,
+                )
+            )
+        return out
+
+    def notes(self, cause: Cause) -> list[str]:
+        texts = [self.edition.fill(n, self.lang, self.flat) for n in cause.notes]
+        for step in cause.steps:
+            if step.procedure is not None:
+                for note in self.edition.procedures[step.procedure].notes:
+                    text = self.edition.fill(note, self.lang, self.flat)
+                    if text not in texts:
+                        texts.append(text)
+        return texts
+
+    def remedy(self, rank: int, cid: str) -> Remedy:
+        cause = self.edition.causes[cid]
+        return Remedy(
+            rank=rank,
+            cause=cid,
+            title=self.edition.fill(cause.title, self.lang),
+            steps=self.steps(cause.steps),
+            logs=list(cause.logs),
+            notes=self.notes(cause),
+        )
+
+    # -- the report ----------------------------------------------------------
+
+    def build(self, observed: CodeEntry | None) -> Report:
+        edition = self.edition
+        causes = {cid: self.cause_result(cid) for cid in edition.causes}
+        order = list(edition.causes)
+        findings = [
+            FindingResult(id=fid, text=self.finding_text(fid), derivation=self.derivation(f"finding:{fid}"))
+            for fid in edition.findings
+            if self.memory.truths.get(f"finding:{fid}", (None,))[0] is True
+        ]
+        observed_out = None
+        escalation = None
+        walk_ids: list[str] = []
+        if observed is not None:
+            walk_ids = cause_walk(edition, observed)
+            escalate = observed.id in self.memory.escalate
+            observed_out = ObservedError(
+                code=self.facts.observed_error or observed.id,
+                entry=observed.id,
+                names=list(observed.names),
+                message=observed.message.get(self.lang),
+                advice=edition.fill(observed.advice, self.lang, self.flat) if observed.advice else None,
+                causes=[causes[cid] for cid in walk_ids],
+                escalate=escalate,
+            )
+            if escalate:
+                logs = _unique([log for cid in walk_ids for log in edition.causes[cid].logs])
+                escalation = Escalation(
+                    title=edition.escalation_title.get(self.lang),
+                    text=edition.escalation(logs).get(self.lang),
+                    logs=logs,
+                )
+        ranked = sorted(self.memory.remedies.items(), key=lambda item: (item[1], order.index(item[0])))
+        # A sub-cause's remedy is part of its parent's walk: list the parent's own steps once.
+        remedies = [self.remedy(i + 1, cid) for i, (cid, _) in enumerate(ranked)]
+        expected = [
+            ExpectedCode(
+                entry=entry.id,
+                names=list(entry.names),
+                message=entry.message.get(self.lang),
+                causes=sorted(self.memory.expected[entry.id], key=order.index),
+            )
+            for entry in edition.codes
+            if entry.id in self.memory.expected
+        ]
+        unknown = self.unknown_facts(causes, walk_ids)
+        shown = _unique([cid for cid in walk_ids] + [cid for cid, _ in ranked])
+        notes = _unique([n for cid in shown for n in self.notes(edition.causes[cid])])
+        return Report(
+            kb_version=self.kb_version,
+            edition=edition.id,
+            lang=self.lang,
+            vm=self.facts.name,
+            verdict=self.memory.verdict,
+            observed=observed_out,
+            findings=findings,
+            causes=[causes[cid] for cid in order],
+            expected_codes=expected,
+            remedies=remedies,
+            unknown=unknown,
+            escalation=escalation,
+            notes=notes,
+        )
+
+    def unknown_facts(self, causes: Mapping[str, CauseResult], walk_ids: list[str]) -> list[UnknownFact]:
+        catalog = fact_catalog()
+        needed: dict[str, list[str]] = {}
+        priority = walk_ids + [cid for cid in causes if cid not in walk_ids]
+        for cid in priority:
+            for name in causes[cid].needs:
+                needed.setdefault(name, []).append(cid)
+        # First the facts the observed error's earliest undetermined causes need, in the article's order.
+        ordered = list(needed)
+        return [
+            UnknownFact(fact=name, description=catalog[name].description, needed_by=needed[name]) for name in ordered
+        ]
+
+
+def build_report(engine: Reasoner, facts: Facts, observed: CodeEntry | None, memory: WorkingMemory, lang: str) -> Report:
+    """Assemble the report of one diagnosis from the engine's working memory."""
+    return _Builder(engine, facts, memory, lang).build(observed)
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [x for x in items if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
+
+
+def _json(value: object) -> Any:
+    if isinstance(value, tuple):
+        return [_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _json(v) for k, v in sorted(value.items())}
+    return value
+
+
+def _show(value: object) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in sorted(value.items()) if v is not None) + "}"
+    return str(value)
+
+
+_ = walk

@@ -1,0 +1,215 @@
+"""Human renderings of a report: terminal text, Markdown for tickets, and the explanation tree.
+
+Each function returns text; colour is added only when asked (the command line
+asks only on a terminal, never with ``NO_COLOR`` set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .model import CauseResult, Derivation, Remedy, Report
+
+__all__ = ["explain_tree", "to_markdown", "to_text"]
+
+_LABELS: dict[str, dict[str, Any]] = {
+    "en": {
+        "report": "Diagnosis", "edition": "edition", "kb": "knowledge base", "vm": "VM",
+        "observed": "Observed error", "causes": "Causes, in the article's order",
+        "other_causes": "Other confirmed causes", "remedies": "What to do", "unknown": "Still unknown",
+        "expected": "Error codes this VM is expected to hit", "findings": "Findings",
+        "verdict": {"problems": "problems found", "clean": "no problem found", "incomplete": "incomplete: nothing confirmed, some causes undetermined"},
+        "status": {"confirmed": "CONFIRMED", "ruled_out": "ruled out", "undetermined": "undetermined", "not_applicable": "n/a"},
+        "logs": "Logs to collect if it still fails", "notes": "Notes", "needed_by": "needed by",
+        "explain": "Explanation", "none": "none",
+    },
+    "ja": {
+        "report": "診断結果", "edition": "版", "kb": "ナレッジ ベース", "vm": "VM",
+        "observed": "発生したエラー", "causes": "原因 (記事の順)",
+        "other_causes": "その他の確定した原因", "remedies": "対処", "unknown": "未確認の情報",
+        "expected": "この VM で発生が予想されるエラー コード", "findings": "所見",
+        "verdict": {"problems": "問題あり", "clean": "問題なし", "incomplete": "未完了: 確定した原因はなく、未確定の原因がある"},
+        "status": {"confirmed": "確定", "ruled_out": "除外", "undetermined": "未確定", "not_applicable": "該当なし"},
+        "logs": "解決しない場合に収集するログ", "notes": "注記", "needed_by": "必要とする原因",
+        "explain": "説明", "none": "なし",
+    },
+}
+
+_MARK = {"confirmed": "[x]", "ruled_out": "[ ]", "undetermined": "[?]", "not_applicable": "[-]"}
+_COLOUR = {"confirmed": "red", "ruled_out": "green", "undetermined": "yellow", "not_applicable": "bright_black"}
+
+Style = Callable[..., str]
+
+
+def _plain(text: str, **_: object) -> str:
+    return text
+
+
+def to_text(report: Report, *, style: Style | None = None, explain: bool = False) -> str:
+    """The report for a terminal: observed code, causes with status, numbered steps, what is unknown.
+
+    Args:
+        report: the diagnosis.
+        style: ``click.style`` (or similar) to colour the output; plain text when None.
+        explain: append the derivation of every confirmed cause and true finding as a tree.
+    """
+    s = style or _plain
+    t = _LABELS[report.lang]
+    out: list[str] = []
+    title = f"{t['report']}: {report.vm}" if report.vm else t["report"]
+    out.append(s(title, bold=True))
+    out.append(f"{t['edition']} {report.edition} · {t['kb']} {report.kb_version} · {t['verdict'][report.verdict]}")
+    if report.observed is not None:
+        obs = report.observed
+        out += ["", s(f"{t['observed']}: {obs.code}", bold=True), f"  {obs.message}"]
+        if obs.advice:
+            out.append(f"  {obs.advice}")
+        out += ["", s(t["causes"], bold=True)]
+        number = 0
+        for cause in obs.causes:
+            if cause.parent is None:
+                number += 1
+                prefix = f"  {number}. "
+            else:
+                prefix = "       - "
+            out.append(_cause_line(cause, prefix, s, t))
+    else:
+        confirmed = [c for c in report.causes if c.status == "confirmed"]
+        out += ["", s(t["causes"] if confirmed else t["findings"], bold=True)]
+        for cause in confirmed:
+            out.append(_cause_line(cause, "  - ", s, t))
+        if not confirmed:
+            out.append(f"  {t['none']}" if not report.findings else "")
+            for finding in report.findings:
+                out.append(f"  - {finding.text}")
+    if report.expected_codes:
+        out += ["", s(t["expected"], bold=True)]
+        for code in report.expected_codes:
+            out.append(f"  - {' / '.join(code.names)}: {code.message}")
+    if report.remedies:
+        out += ["", s(t["remedies"], bold=True)]
+        for remedy in report.remedies:
+            out += _remedy_lines(remedy, s, t)
+    if report.escalation is not None:
+        out += ["", s(report.escalation.title, bold=True), f"  {report.escalation.text}"]
+        out += [f"    {s(log, fg='cyan')}" for log in report.escalation.logs]
+    if report.unknown:
+        out += ["", s(t["unknown"], bold=True)]
+        for item in report.unknown:
+            out.append(f"  - {item.fact}: {item.description} ({t['needed_by']}: {', '.join(item.needed_by)})")
+    if report.notes:
+        out += ["", s(t["notes"], bold=True)]
+        out += [f"  - {note}" for note in report.notes]
+    if explain:
+        out += ["", s(t["explain"], bold=True), explain_tree(report)]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _cause_line(cause: CauseResult, prefix: str, s: Style, t: dict[str, Any]) -> str:
+    status = t["status"][cause.status]
+    ref = f"({cause.ref}) " if cause.ref else ""
+    mark = s(f"{_MARK[cause.status]} {status}", fg=_COLOUR[cause.status], bold=cause.status == "confirmed")
+    return f"{prefix}{mark} {ref}{cause.title}\n{' ' * len(prefix)}    {cause.reason}"
+
+
+def _remedy_lines(remedy: Remedy, s: Style, t: dict[str, Any]) -> list[str]:
+    lines = [f"  {remedy.rank}. {s(remedy.title, bold=True)}"]
+    for step in remedy.steps:
+        lines.append(f"     {step.number}) {step.text}")
+        for command in step.commands:
+            label = f"{command.label}: " if command.label else ""
+            lines.append(f"          {label}{s(command.command, fg='cyan')}")
+        if step.link:
+            lines.append(f"          {step.link}")
+    if remedy.logs:
+        lines.append(f"     {t['logs']}:")
+        lines += [f"          {s(log, fg='cyan')}" for log in remedy.logs]
+    return lines
+
+
+def to_markdown(report: Report) -> str:
+    """The report as Markdown, ready to paste into a ticket."""
+    t = _LABELS[report.lang]
+    out = [f"## {t['report']}" + (f": {report.vm}" if report.vm else "")]
+    out.append(f"*{t['edition']} {report.edition} · {t['kb']} {report.kb_version} · {t['verdict'][report.verdict]}*")
+    if report.observed is not None:
+        obs = report.observed
+        out += ["", f"### {t['observed']}: `{obs.code}`", "", obs.message]
+        if obs.advice:
+            out += ["", f"> {obs.advice}"]
+        out += ["", f"### {t['causes']}", "", "| # | cause | status | why |", "|---|---|---|---|"]
+        number = 0
+        for cause in obs.causes:
+            if cause.parent is None:
+                number += 1
+                num = str(number)
+            else:
+                num = "↳"
+            ref = f"({cause.ref}) " if cause.ref else ""
+            out.append(f"| {num} | {ref}{_cell(cause.title)} | **{t['status'][cause.status]}** | {_cell(cause.reason)} |")
+    if report.expected_codes:
+        out += ["", f"### {t['expected']}", ""]
+        out += [f"- `{' / '.join(c.names)}`: {c.message}" for c in report.expected_codes]
+    if report.remedies:
+        out += ["", f"### {t['remedies']}"]
+        for remedy in report.remedies:
+            out += ["", f"#### {remedy.rank}. {remedy.title}", ""]
+            for step in remedy.steps:
+                out.append(f"{step.number}. {step.text}")
+                for command in step.commands:
+                    label = f"{command.label}: " if command.label else ""
+                    out.append(f"   - {label}`{command.command}`")
+            if remedy.logs:
+                out += ["", f"{t['logs']}: " + ", ".join(f"`{log}`" for log in remedy.logs)]
+    if report.escalation is not None:
+        out += ["", f"### {report.escalation.title}", "", report.escalation.text]
+        out += [f"- `{log}`" for log in report.escalation.logs]
+    if report.unknown:
+        out += ["", f"### {t['unknown']}", ""]
+        out += [f"- `{u.fact}`: {u.description} ({t['needed_by']}: {', '.join(u.needed_by)})" for u in report.unknown]
+    if report.notes:
+        out += ["", f"### {t['notes']}", ""]
+        out += [f"- {note}" for note in report.notes]
+    return "\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def explain_tree(report: Report) -> str:
+    """Every confirmed cause and expected code as a derivation tree, down to the input facts."""
+    lines: list[str] = []
+    roots: list[Derivation] = [c.derivation for c in report.causes if c.status == "confirmed"]
+    if report.observed is not None:
+        roots += [c.derivation for c in report.observed.causes if c.status != "confirmed"]
+    if not roots:
+        roots = [f.derivation for f in report.findings]
+    for root in roots:
+        lines += _tree(root, "", True, top=True)
+    return "\n".join(lines)
+
+
+def _tree(node: Derivation, indent: str, last: bool, *, top: bool = False) -> Iterable[str]:
+    branch = "" if top else ("└─ " if last else "├─ ")
+    value = _value_text(node.value)
+    rule = "" if node.rule in {"input", "unknown"} else f"  [{node.rule}]"
+    yield f"{indent}{branch}{node.conclusion} → {value}{rule}"
+    child_indent = indent + ("" if top else ("   " if last else "│  "))
+    for i, premise in enumerate(node.premises):
+        yield from _tree(premise, child_indent, i == len(node.premises) - 1)
+
+
+def _value_text(value: object) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "unknown"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_value_text(v)}" for k, v in value.items() if v is not None) + "}"
+    return str(value)
