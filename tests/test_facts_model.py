@@ -18,12 +18,7 @@ from kb_engine.engine.evaluate import evaluate_edition
 from kb_engine.errors import InputError, Problem
 from kb_engine.facts.load import load_facts, parse_facts_text, validate_facts
 from kb_engine.knowledge.load import default_kb
-from kb_engine.knowledge.vocabulary import (
-    Facts,
-    WaagentConf,
-    fact_catalog,
-    parse_version,
-)
+from kb_engine.knowledge.vocabulary import Facts, WaagentConf, fact_catalog, parse_version
 
 # ---------------------------------------------------------------------------
 # Strategies

@@ -10,15 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from kb_engine.knowledge.model import (
-        Cause,
-        CodeEntry,
-        Edition,
-        Finding,
-        KnowledgeBase,
-        Procedure,
-        Step,
-    )
+    from kb_engine.knowledge.model import Cause, CodeEntry, Edition, Finding, KnowledgeBase, Procedure, Step
 
 __all__ = ["kb_group", "lint_command"]
 

@@ -14,14 +14,7 @@ from typing import Any
 
 import click
 
-from kb_engine.errors import (
-    EXIT_BROKEN_PIPE,
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
-    KbEngineError,
-)
+from kb_engine.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KbEngineError
 
 __all__ = ["cli", "main"]
 

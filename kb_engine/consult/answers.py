@@ -8,9 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kb_engine.errors import InputError, Problem
-from kb_engine.knowledge.model import (
-    suggest,
-)
+from kb_engine.knowledge.model import suggest
 from kb_engine.knowledge.questions import QuestionBank, questions_for
 from kb_engine.knowledge.vocabulary import fact_catalog, parse_version
 

@@ -6,20 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kb_engine.knowledge.conditions import (
-    All,
-    AnyOf,
-    FactRef,
-    ItemTest,
-    LimitRef,
-    Not,
-    Test,
-    walk,
-)
-from kb_engine.knowledge.model import (
-    Edition,
-    iter_conditions,
-)
+from kb_engine.knowledge.conditions import All, AnyOf, FactRef, ItemTest, LimitRef, Not, Test, walk
+from kb_engine.knowledge.model import Edition, iter_conditions
 from kb_engine.knowledge.vocabulary import fact_catalog, parse_version
 
 __all__ = ["candidate_answers", "fact_uses", "unique"]

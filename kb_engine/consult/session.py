@@ -40,23 +40,15 @@ from kb_engine.engine.evaluate import CauseStatus, cause_walk, evaluate_edition
 from kb_engine.errors import InputError, Problem
 from kb_engine.facts.documents import facts_document, set_fact
 from kb_engine.facts.load import validate_facts
-from kb_engine.knowledge.conditions import (
-    FactRef,
-)
+from kb_engine.knowledge.conditions import FactRef
 from kb_engine.knowledge.load import default_kb
-from kb_engine.knowledge.model import (
-    CodeEntry,
-    Edition,
-    KnowledgeBase,
-    facts_used,
-    suggest,
-)
+from kb_engine.knowledge.model import CodeEntry, Edition, KnowledgeBase, facts_used, suggest
 from kb_engine.knowledge.questions import QuestionBank, QuestionDef, questions_for
 from kb_engine.knowledge.vocabulary import FactKind, Facts, fact_catalog
 from kb_engine.report.model import Report, report_json
 
 from .answers import answer_format, parse_answer
-from .candidates import fact_uses, candidate_answers
+from .candidates import candidate_answers, fact_uses
 
 __all__ = ["Outcome", "Question", "next_step", "outcome", "report_now", "step_json"]
 

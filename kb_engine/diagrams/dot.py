@@ -18,17 +18,7 @@ from kb_engine.knowledge.model import CodeEntry, Edition
 from .graph import cause_graph
 from .labels import word, wrap
 from .style import FONT, GREY, GREY_FILL, GREY_TEXT, MONO, OKABE_ITO, TINT
-from .tree import (
-    CAUSE_STATUSES,
-    Node,
-    StepText,
-    Trace,
-    Tree,
-    build_tree,
-    check_status,
-    edition_line,
-    trace,
-)
+from .tree import CAUSE_STATUSES, Node, StepText, Trace, Tree, build_tree, check_status, edition_line, trace
 
 __all__ = ["graph_dot", "overlay", "tree_dot"]
 

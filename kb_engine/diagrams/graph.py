@@ -30,16 +30,7 @@ from typing import Any
 
 import networkx as nx
 
-from kb_engine.knowledge.conditions import (
-    CauseRef,
-    Condition,
-    FindingRef,
-    Not,
-    Test,
-    describe,
-    node_id,
-    to_data,
-)
+from kb_engine.knowledge.conditions import CauseRef, Condition, FindingRef, Not, Test, describe, node_id, to_data
 from kb_engine.knowledge.model import Edition, Step, Text
 
 __all__ = [

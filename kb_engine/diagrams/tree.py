@@ -19,16 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from kb_engine.knowledge.conditions import (
-    All,
-    AnyOf,
-    CauseRef,
-    Condition,
-    FindingRef,
-    Not,
-    Test,
-    describe,
-)
+from kb_engine.knowledge.conditions import All, AnyOf, CauseRef, Condition, FindingRef, Not, Test, describe
 from kb_engine.knowledge.model import Cause, CodeEntry, Edition, Step, Text
 
 from .labels import word

@@ -31,32 +31,13 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-from kb_engine.knowledge.conditions import (
-    All,
-    AnyOf,
-    CauseRef,
-    Condition,
-    FindingRef,
-    Test,
-    refs_of,
-    to_data,
-)
+from kb_engine.knowledge.conditions import All, AnyOf, CauseRef, Condition, FindingRef, Test, refs_of, to_data
 from kb_engine.knowledge.model import Edition
 
 from ._experta import AND, MATCH, NOT, Fact, KnowledgeEngine, Rule
 from .agenda import SalienceStrategy
 from .evaluate import cause_order, cause_walk
-from .plan import (
-    AliasStep,
-    CauseStep,
-    CombineStep,
-    Conclusions,
-    Plan,
-    Step,
-    TestStep,
-    cause_node,
-    finding_node,
-)
+from .plan import AliasStep, CauseStep, CombineStep, Conclusions, Plan, Step, TestStep, cause_node, finding_node
 
 __all__ = [
     "Escalate",

@@ -15,7 +15,15 @@ from typing import Literal
 from kb_engine.knowledge.conditions import Context, Truth, evaluate, refs_of
 from kb_engine.knowledge.model import Cause, CodeEntry, Edition
 
-__all__ = ["CauseStatus", "Evaluation", "cause_order", "cause_status", "cause_truth", "cause_walk", "evaluate_edition"]
+__all__ = [
+    "CauseStatus",
+    "Evaluation",
+    "cause_order",
+    "cause_status",
+    "cause_truth",
+    "cause_walk",
+    "evaluate_edition",
+]
 
 CauseStatus = Literal["confirmed", "ruled_out", "undetermined", "not_applicable"]
 

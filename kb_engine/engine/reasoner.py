@@ -19,17 +19,7 @@ from kb_engine.knowledge.load import default_kb
 from kb_engine.knowledge.model import CodeEntry, Edition, KnowledgeBase
 from kb_engine.knowledge.vocabulary import Facts
 
-from .compile import (
-    Escalate,
-    Expected,
-    Input,
-    Observed,
-    Remedy,
-    Status,
-    Truth,
-    Verdict,
-    compile_edition,
-)
+from .compile import Escalate, Expected, Input, Observed, Remedy, Status, Truth, Verdict, compile_edition
 from .plan import Derived, WorkingMemory, run_plan
 
 __all__ = ["Backend", "Reasoner", "WorkingMemory"]

@@ -7,7 +7,24 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["CauseData", "CausesFile", "CodeData", "CodesFile", "EditionData", "EditionsFile", "EscalationData", "FILES", "FindingData", "FindingsFile", "LimitDef", "ParamData", "ProcedureData", "StepData", "TextData", "VariantData"]
+__all__ = [
+    "CauseData",
+    "CausesFile",
+    "CodeData",
+    "CodesFile",
+    "EditionData",
+    "EditionsFile",
+    "EscalationData",
+    "FILES",
+    "FindingData",
+    "FindingsFile",
+    "LimitDef",
+    "ParamData",
+    "ProcedureData",
+    "StepData",
+    "TextData",
+    "VariantData",
+]
 
 
 FILES = ("editions.yaml", "codes.yaml", "findings.yaml", "causes.yaml")

@@ -11,17 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .conditions import (
-    All,
-    AnyOf,
-    CauseRef,
-    Condition,
-    FindingRef,
-    Not,
-    Test,
-    describe,
-    refs_of,
-)
+from .conditions import All, AnyOf, CauseRef, Condition, FindingRef, Not, Test, describe, refs_of
 from .model import Cause, CodeEntry, Edition, Finding, KnowledgeBase, Procedure, Step
 
 __all__ = [

@@ -38,12 +38,7 @@ import yaml
 
 from kb_engine.errors import KnowledgeBaseError, Problem
 
-from .conditions import (
-    Test,
-    parse_condition,
-    refs_of,
-    walk,
-)
+from .conditions import Test, parse_condition, refs_of, walk
 from .confirmable import confirmable, mentioned_values
 from .files import FILES
 from .load import kb_root, load_kb

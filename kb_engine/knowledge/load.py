@@ -18,27 +18,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kb_engine.errors import (
-    KnowledgeBaseError,
-    Problem,
-)
+from kb_engine.errors import KnowledgeBaseError, Problem
 from kb_engine.io.read import read_data_file
 
-from .conditions import (
-    Condition,
-    Test,
-    parse_condition,
-    refs_of,
-)
-from .files import (
-    FILES,
-    CausesFile,
-    CodesFile,
-    EditionsFile,
-    FindingsFile,
-    StepData,
-    TextData,
-)
+from .conditions import Condition, Test, parse_condition, refs_of
+from .files import FILES, CausesFile, CodesFile, EditionsFile, FindingsFile, StepData, TextData
 from .model import (
     _PLACEHOLDER_RE,
     Cause,

@@ -7,21 +7,28 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from kb_engine.errors import (
-    Problem,
-    UnknownEditionError,
-    UnknownErrorCodeError,
-)
+from kb_engine.errors import Problem, UnknownEditionError, UnknownErrorCodeError
 
-from .conditions import (
-    Condition,
-    LimitRef,
-    Test,
-    walk,
-)
+from .conditions import Condition, LimitRef, Test, walk
 from .files import LimitDef
 
-__all__ = ["Cause", "CodeEntry", "Edition", "Finding", "KnowledgeBase", "Param", "Procedure", "Step", "Text", "Variant", "facts_used", "iter_conditions", "limits_used", "suggest", "all_conditions"]
+__all__ = [
+    "Cause",
+    "CodeEntry",
+    "Edition",
+    "Finding",
+    "KnowledgeBase",
+    "Param",
+    "Procedure",
+    "Step",
+    "Text",
+    "Variant",
+    "facts_used",
+    "iter_conditions",
+    "limits_used",
+    "suggest",
+    "all_conditions",
+]
 
 
 _PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")

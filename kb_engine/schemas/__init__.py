@@ -27,12 +27,7 @@ def schema(which: str) -> dict[str, Any]:
         body = Report.model_json_schema()
         title = "kb_engine diagnosis report"
     elif which == "kb":
-        from kb_engine.knowledge.files import (
-            CausesFile,
-            CodesFile,
-            EditionsFile,
-            FindingsFile,
-        )
+        from kb_engine.knowledge.files import CausesFile, CodesFile, EditionsFile, FindingsFile
 
         parts = {
             "editions.yaml": EditionsFile.model_json_schema(),

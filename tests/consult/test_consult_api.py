@@ -10,13 +10,7 @@ from consult_sim import truth_for
 
 from kb_engine.consult.answers import parse_answer
 from kb_engine.consult.candidates import candidate_answers
-from kb_engine.consult.session import (
-    Question,
-    next_step,
-    outcome,
-    report_now,
-    step_json,
-)
+from kb_engine.consult.session import Question, next_step, outcome, report_now, step_json
 from kb_engine.errors import InputError, UnknownEditionError, UnknownErrorCodeError
 from kb_engine.facts.documents import facts_document, get_fact, set_fact, unset_fact
 from kb_engine.facts.load import validate_facts

@@ -11,11 +11,7 @@ import kb_engine
 from kb_engine.consult.session import Question, next_step
 from kb_engine.errors import KnowledgeBaseError, Problem
 from kb_engine.knowledge.load import default_kb, load_kb
-from kb_engine.knowledge.questions import (
-    default_questions,
-    load_questions,
-    required_facts,
-)
+from kb_engine.knowledge.questions import default_questions, load_questions, required_facts
 from kb_engine.knowledge.vocabulary import fact_catalog
 
 SHIPPED = Path(kb_engine.__file__).parent / "knowledge" / "data"

@@ -8,13 +8,7 @@ import json
 import networkx as nx
 import pytest
 
-from kb_engine.diagrams.graph import (
-    EDGE_KINDS,
-    NODE_KINDS,
-    cause_graph,
-    graphml_text,
-    json_text,
-)
+from kb_engine.diagrams.graph import EDGE_KINDS, NODE_KINDS, cause_graph, graphml_text, json_text
 from kb_engine.knowledge.load import default_kb
 from kb_engine.knowledge.model import Edition
 

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb_engine.errors import InputError
-from kb_engine.facts.merge import merge
 from kb_engine.facts.azure import facts_from_azure
 from kb_engine.facts.load import validate_facts
+from kb_engine.facts.merge import merge
 
 AZURE = Path(__file__).resolve().parents[1] / "data" / "realdata" / "azure-rest-api-specs"
 
