@@ -17,7 +17,10 @@ __all__ = [
     "EXIT_USAGE",
     "EXIT_TOOL_MISSING",
     "EXIT_KNOWLEDGE_BASE",
+    "EXIT_INCOMPLETE",
+    "EXIT_SOME_RECORDS_BAD",
     "EXIT_INTERNAL",
+    "EXIT_IO",
     "EXIT_INTERRUPTED",
     "EXIT_BROKEN_PIPE",
     "Problem",
@@ -40,8 +43,14 @@ EXIT_TOOL_MISSING = 3
 """A system tool the command needs (Graphviz's ``dot``) is not installed."""
 EXIT_KNOWLEDGE_BASE = 4
 """The knowledge base itself is broken (a ``--kb`` directory that fails validation)."""
+EXIT_INCOMPLETE = 5
+"""Nothing confirmed, but facts that would decide a cause are unknown: not a clean bill of health."""
+EXIT_SOME_RECORDS_BAD = 6
+"""A batch was diagnosed, but some of its records were bad input (each one is reported)."""
 EXIT_INTERNAL = 70
 """A bug in kb_engine (``EX_SOFTWARE``); rerun with ``--debug`` for the traceback."""
+EXIT_IO = 74
+"""Reading or writing a stream failed (``EX_IOERR``): standard input or output closed, a full disk."""
 EXIT_INTERRUPTED = 130
 """Stopped by Ctrl-C (128 + SIGINT)."""
 EXIT_BROKEN_PIPE = 141
