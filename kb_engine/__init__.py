@@ -14,7 +14,10 @@ The public API, for programs that embed the reasoning::
     # a Question (ask step.text, parse the reply with parse_answer, add it with set_fact,
     # call next_step again) or, once decided, the Report
 
-Names are imported on first use, so ``import kb_engine`` stays light.
+    print(kb_engine.to_markdown(report))       # or to_text, explain_tree
+
+``__all__`` lists everything the package exports. Names are imported on first
+use, so ``import kb_engine`` stays light.
 """
 
 from __future__ import annotations
@@ -54,11 +57,16 @@ _EXPORTS = {
     "Question": "consult.session",
     "parse_answer": "consult.answers",
     "set_fact": "facts.documents",
+    "FactValue": "knowledge.vocabulary",
+    "to_text": "report.render",
+    "to_markdown": "report.render",
+    "explain_tree": "report.render",
 }
 
 __all__ = [
     "Edition",
     "Engine",
+    "FactValue",
     "Facts",
     "InputError",
     "KbEngineError",
@@ -76,6 +84,7 @@ __all__ = [
     "default_kb",
     "diagnose",
     "evaluate_edition",
+    "explain_tree",
     "fact_catalog",
     "load_facts",
     "load_kb",
@@ -83,6 +92,8 @@ __all__ = [
     "parse_answer",
     "report_json",
     "set_fact",
+    "to_markdown",
+    "to_text",
 ]
 
 if TYPE_CHECKING:
@@ -105,8 +116,9 @@ if TYPE_CHECKING:
     from .facts.load import load_facts
     from .knowledge.load import default_kb, load_kb
     from .knowledge.model import Edition, KnowledgeBase
-    from .knowledge.vocabulary import Facts, fact_catalog
+    from .knowledge.vocabulary import Facts, FactValue, fact_catalog
     from .report.model import Report, report_json
+    from .report.render import explain_tree, to_markdown, to_text
 
 
 def __getattr__(name: str) -> Any:

@@ -112,3 +112,35 @@ def test_an_unknown_code_in_a_file_names_the_file_given_as_str_or_path(tmp_path:
         kb_engine.diagnose(path if as_path else str(path))
     assert [p.source for p in info.value.problems] == [str(path)]
     assert "UserErrorGuestAgentStatusUnavailable" in str(info.value)
+
+
+def test_every_lazily_imported_name_is_listed_in_all() -> None:
+    """A name the package resolves on first use is also in the literal __all__ type checkers read."""
+    assert set(kb_engine._EXPORTS) | {"__version__"} == set(kb_engine.__all__)
+
+
+def test_objects_an_embedder_prints_have_short_reprs() -> None:
+    """Engines, editions, the knowledge base and reports print as one informative line, not kilobytes."""
+    engine = kb_engine.Engine("2019-12", backend="direct")
+    report = engine.diagnose({"name": "vm1", "vm": {"os": "linux"}, "network": {"azure_outbound": False}})
+    kb = kb_engine.default_kb()
+    shown = {
+        "engine": repr(engine),
+        "edition": repr(engine.edition),
+        "kb": repr(kb),
+        "cause": repr(engine.edition.causes["no_internet_access"]),
+        "report": repr(report),
+    }
+    for what, text in shown.items():
+        assert len(text) < 200 and "\n" not in text, (what, text)
+    assert shown["engine"] == f"Engine(edition='2019-12', backend='direct', kb_version={kb.kb_version!r})"
+    assert "'2019-12'" in shown["edition"] and "2019-07" in shown["kb"]
+    assert "vm='vm1'" in shown["report"] and "confirmed=['C']" in shown["report"]
+
+
+def test_the_text_and_markdown_renderers_are_exported() -> None:
+    """A program renders a report for a terminal or a ticket without importing internals."""
+    report = kb_engine.diagnose({"name": "vm1", "vm": {"os": "linux"}, "network": {"azure_outbound": False}})
+    assert kb_engine.to_text(report).startswith("Diagnosis: vm1")
+    assert kb_engine.to_markdown(report).startswith("## Diagnosis: vm1")
+    assert "no_internet_access" in kb_engine.explain_tree(report)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from kb_engine.errors import InputError, Problem
 from kb_engine.knowledge.model import suggest
 from kb_engine.knowledge.questions import QuestionBank, questions_for
-from kb_engine.knowledge.vocabulary import fact_catalog, parse_version
+from kb_engine.knowledge.vocabulary import FactValue, fact_catalog, parse_version
 
 __all__ = ["answer_format", "parse_answer"]
 
@@ -96,7 +95,7 @@ def parse_answer(
     facts: Mapping[str, object] | None = None,
     *,
     questions: QuestionBank | None = None,
-) -> Any:
+) -> FactValue:
     """The value of a fact, as a facts document holds it, from a typed answer.
 
     Accepted answers by kind: bool: yes/no, y/n, true/false, はい/いいえ (any case);
@@ -164,8 +163,8 @@ def _items(raw: str) -> list[str]:
     return [item for item in re.split(r"[,、\s]+", raw) if item]
 
 
-def _parse_disks(fact: str, raw: str, lang: str, questions: QuestionBank | None) -> list[dict[str, Any]]:
-    disks: list[dict[str, Any]] = []
+def _parse_disks(fact: str, raw: str, lang: str, questions: QuestionBank | None) -> list[dict[str, object]]:
+    disks: list[dict[str, object]] = []
     for item in _items(raw):
         match = re.fullmatch(r"(\d{1,9})(e?)", item, flags=re.IGNORECASE)
         if match is None or int(match.group(1)) < 1:
@@ -178,7 +177,7 @@ def _parse_disks(fact: str, raw: str, lang: str, questions: QuestionBank | None)
 
 def _parse_extensions(
     fact: str, raw: str, lang: str, facts: Mapping[str, object] | None, questions: QuestionBank | None
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     states = fact_catalog()["extensions"].item_field("state")
     values = states.values if states is not None else ()
     items: list[str] = []
@@ -186,7 +185,7 @@ def _parse_extensions(
         # The portal shows "Provisioning succeeded"; the API "ProvisioningState/succeeded".
         chunk = re.sub(r"provisioning\s*(state)?\s*/?\s*", "", chunk.strip().casefold())
         items.extend(chunk.split())
-    out: list[dict[str, Any]] = []
+    out: list[dict[str, object]] = []
     linux = facts is not None and facts.get("vm.os") == "linux"
     for i, item in enumerate(items):
         if i == 0 and item in _NONE:

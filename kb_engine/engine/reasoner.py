@@ -52,6 +52,9 @@ class Reasoner:
         self.backend: Backend = backend
         self._local = threading.local()
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(edition={self.edition.id!r}, backend={self.backend!r}, kb_version={self.kb.kb_version!r})"
+
     def _experta(self) -> Any:
         engine = getattr(self._local, "engine", None)
         if engine is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from kb_engine.knowledge.vocabulary import Facts
+from kb_engine.knowledge.vocabulary import Facts, FactValue
 
 from .load import validate_facts
 
@@ -63,7 +63,7 @@ def _prune(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def set_fact(doc: Mapping[str, Any], fact: str, value: Any) -> dict[str, Any]:
+def set_fact(doc: Mapping[str, Any], fact: str, value: FactValue | None) -> dict[str, Any]:
     """A copy of a facts document with one fact set (None removes it)."""
     keys = _doc_path(fact)
     out = dict(doc)

@@ -71,7 +71,7 @@ class Step:
     procedure: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Procedure:
     """Steps several causes share (the restore-point clean-up)."""
 
@@ -81,8 +81,11 @@ class Procedure:
     steps: tuple[Step, ...]
     notes: tuple[Text, ...]
 
+    def __repr__(self) -> str:
+        return f"Procedure({self.id!r}, ref={self.ref!r}, steps={len(self.steps)})"
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class Finding:
     """Something the facts show; true, false or unknown for a VM."""
 
@@ -91,8 +94,11 @@ class Finding:
     question: Text
     when: Condition
 
+    def __repr__(self) -> str:
+        return f"Finding({self.id!r})"
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class Cause:
     """A cause of backup failures, with its conditions and remedy."""
 
@@ -108,8 +114,11 @@ class Cause:
     parent: str | None
     children: tuple[str, ...]
 
+    def __repr__(self) -> str:
+        return f"Cause({self.id!r}, ref={self.ref!r}, steps={len(self.steps)})"
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class CodeEntry:
     """An error-code entry: one or more codes that share causes and text.
 
@@ -126,6 +135,9 @@ class CodeEntry:
     causes: tuple[str, ...]
     key: str = ""
 
+    def __repr__(self) -> str:
+        return f"CodeEntry({self.id!r}, causes={self.causes!r})"
+
 
 @dataclass(frozen=True)
 class Param:
@@ -137,7 +149,7 @@ class Param:
     default: Text | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Edition:
     """Everything one edition of the article says, resolved."""
 
@@ -208,8 +220,11 @@ class Edition:
         stated = self.limit_text.get(name)
         return f"{stated} ({own})" if stated and stated != own else own
 
+    def __repr__(self) -> str:
+        return f"Edition({self.id!r}, published={self.published!r}, codes={len(self.codes)}, causes={len(self.causes)})"
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class KnowledgeBase:
     """Every edition of the knowledge base, oldest first; the newest is the default."""
 
@@ -264,6 +279,9 @@ class KnowledgeBase:
             error.args = (f"error code {code!r} is not in edition {edition.id}; it is in edition {', '.join(elsewhere)}",)
             raise error
         raise UnknownErrorCodeError(code, suggest(code, self.all_code_names()), source, path)
+
+    def __repr__(self) -> str:
+        return f"KnowledgeBase(kb_version={self.kb_version!r}, editions={self.edition_ids!r}, source={self.source!r})"
 
 
 def suggest(word: str, choices: Sequence[str]) -> list[str]:

@@ -25,6 +25,7 @@ __all__ = [
     "ExtensionState",
     "Facts",
     "FactInfo",
+    "FactValue",
     "LockLevel",
     "Network",
     "OsType",
@@ -409,6 +410,11 @@ def _contradictions(facts: Facts) -> list[str]:
     if facts.vm.power_state in (PowerState.stopped, PowerState.deallocated) and agent.status is AgentStatus.ready:
         problems.append(f"vm.power_state is {facts.vm.power_state.value} but agent.status is ready")
     return problems
+
+
+FactValue = bool | int | str | list[dict[str, object]]
+"""One fact's value as a facts document holds it: a switch, a count, a token, a version or raw text,
+or for a list fact (``vm.disks``, ``extensions``) its items as mappings."""
 
 
 # ---------------------------------------------------------------------------

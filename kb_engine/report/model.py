@@ -154,6 +154,14 @@ class Report(_Out):
     escalation: Escalation | None = None
     notes: list[str] = Field(default_factory=list, description="Where the article differs from the real system, for the causes shown.")
 
+    def __repr__(self) -> str:
+        confirmed = [c.ref or c.id for c in self.causes if c.status == "confirmed"]
+        observed = self.observed.code if self.observed is not None else None
+        return (
+            f"Report(vm={self.vm!r}, edition={self.edition!r}, lang={self.lang!r}, verdict={self.verdict!r}, "
+            f"observed={observed!r}, confirmed={confirmed!r})"
+        )
+
 
 def report_json(report: Report, *, indent: int | None = 2) -> str:
     """The canonical JSON of a report: sorted keys, UTF-8 text, a trailing newline."""
