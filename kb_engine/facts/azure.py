@@ -7,35 +7,39 @@ kind               recognised by
 =================  =========================================================
 VM model           ``type`` Microsoft.Compute/virtualMachines, or a ``storageProfile``
 VM instance view   a ``vmAgent``, or ``statuses`` with a ``PowerState/...`` code
-managed disk(s)    ``type`` Microsoft.Compute/disks, or ``diskSizeGB`` at properties level
+VM extensions      ``type`` Microsoft.Compute/virtualMachines/extensions, or an extension ``id``
+managed disk(s)    ``type`` Microsoft.Compute/disks, a disk ``id``, or ``diskSizeGB``
 resource locks     ``type`` Microsoft.Authorization/locks, or a lock ``id``
 backup jobs        ``properties.jobType`` (AzureIaaSVMJob jobs are read)
 protected items    ``properties.protectedItemType``
 =================  =========================================================
 
 A REST example file (``{"parameters": ..., "responses": {"200": {"body": ...}}}``)
-is read through its 200 response body; a list comes bare (``az lock list``) or as
-``{"value": [...]}``. Every document becomes a partial facts document, and the
-partials are merged (:func:`kb_engine.sources.merge.merge`) with the file names as
-sources, so disagreeing documents become conflicts.
+is read through its 200 response body; a list comes bare (``az lock list``), as
+``{"value": [...]}``, or as a Resource Graph result (``{"data": [...], "count": ...}``).
+Every document becomes a partial facts document, and the partials are merged
+(:func:`kb_engine.facts.merge.merge`) with the file names as sources, so
+disagreeing documents become conflicts. Documents that describe different VMs
+(resource id, name or computer name) are refused: :mod:`.azure_fleet` reads many VMs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kb_engine.errors import InputError, Problem
 
-from .azure_map import MAPPERS, AzureDocument, context_of, kind_of
+from .azure_map import MAPPERS, AzureDocument, context_of, identity_conflicts, kind_of
 from .merge import MergeResult, merge
 
-__all__ = ["KINDS", "facts_from_azure", "read_document"]
+__all__ = ["KINDS", "Listing", "as_document", "facts_from_azure", "facts_of_documents", "read_document", "unwrap"]
 
 KINDS: Mapping[str, str] = {
-    "vm": "VM model (az vm show)",
+    "vm": "VM model (az vm show, az vm list, a Resource Graph row)",
     "instance_view": "VM instance view (az vm get-instance-view)",
+    "extension": "VM extensions (az vm extension list / show)",
     "disk": "managed disk or list of disks (az disk show / az disk list)",
     "lock": "resource locks (az lock list)",
     "job": "backup jobs (az backup job list / show)",
@@ -43,7 +47,7 @@ KINDS: Mapping[str, str] = {
 }
 """The kinds of Azure documents understood, with the command that prints each."""
 
-_UNDERSTOOD = "; ".join(KINDS.values()) + "; each also as a REST example file or an ARM response body"
+_UNDERSTOOD = "; ".join(KINDS.values()) + "; each also as a REST example file, an ARM response body or Resource Graph rows"
 
 
 def facts_from_azure(documents: Sequence[tuple[str, object]]) -> MergeResult:
@@ -73,6 +77,24 @@ def facts_from_azure(documents: Sequence[tuple[str, object]]) -> MergeResult:
             problems.append(Problem(source, "", "is nested too deeply"))
     if problems:
         raise InputError(problems, summary=f"{len(problems)} Azure document{'s' if len(problems) != 1 else ''} not understood")
+    for first, second, what in identity_conflicts(parsed):
+        problems.append(
+            Problem(
+                second.source, "", f"describes another VM than {first.source} ({what})", None,
+                "documents of one VM; for many VMs, use --fleet (one facts document per VM)",
+            )
+        )
+    if problems:
+        raise InputError(problems, summary="the documents describe more than one VM")
+    return facts_of_documents(parsed)
+
+
+def facts_of_documents(parsed: Sequence[AzureDocument]) -> MergeResult:
+    """One facts document from recognised documents that all describe one VM.
+
+    Raises:
+        InputError: a document is nested too deeply to map.
+    """
     context = context_of(parsed)
     notes = list(context.notes)
     partials: list[tuple[str, Mapping[str, Any]]] = []
@@ -98,27 +120,14 @@ def read_document(source: str, data: object) -> AzureDocument:
     Raises:
         InputError: the document is of no understood kind, mixes kinds, or lists several VMs.
     """
-    body, scope_group, operation = _unwrap_example(source, data)
-    listed = False
-    complete = False
-    path = ""
-    if isinstance(body, list):
-        items: list[object] = body
-        listed = complete = True
-    elif isinstance(body, dict) and isinstance(body.get("value"), list) and kind_of(body) is None:
-        items = body["value"]
-        listed = True
-        complete = not any(key.lower() in {"nextlink", "@odata.nextlink"} and body[key] for key in body)
-        path = "value"
-    else:
-        items = [body]
+    items, listing = unwrap(source, data)
     if not items:
-        return AzureDocument(source, "empty", (), listed, complete, scope_group, operation)
+        return AzureDocument(source, "empty", (), listing.listed, listing.complete, listing.scope_group, listing.operation)
     kinds = [kind_of(item) for item in items]
     unknown = [i for i, kind in enumerate(kinds) if kind is None]
     if unknown:
-        where = f"{path}[{unknown[0]}]" if listed else path
-        what = "a list item" if listed else "the document"
+        where = f"{listing.path}[{unknown[0]}]" if listing.listed else listing.path
+        what = "a list item" if listing.listed else "the document"
         raise InputError(
             [
                 Problem(
@@ -129,18 +138,110 @@ def read_document(source: str, data: object) -> AzureDocument:
         )
     if len(set(kinds)) > 1:
         mixed = ", ".join(sorted({str(k) for k in kinds}))
-        raise InputError([Problem(source, path, "the list mixes kinds of documents", mixed, "one kind per list")])
+        raise InputError([Problem(source, listing.path, "the list mixes kinds of documents", mixed, "one kind per list (or --fleet)")])
     kind = str(kinds[0])
     if kind in {"vm", "instance_view"} and len(items) > 1:
-        raise InputError([Problem(source, path, f"lists {len(items)} VMs; give the one to diagnose (az vm show -g RG -n VM)")])
+        raise InputError(
+            [
+                Problem(
+                    source, listing.path, f"lists {len(items)} VMs",
+                    None, "one VM (az vm show -g RG -n VM), or --fleet for one facts document per VM",
+                )
+            ]
+        )
+    return as_document(source, kind, items, listing)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """How a document holds its resources.
+
+    Attributes:
+        listed: a list (``[...]``, ``{"value": [...]}`` or Resource Graph rows), not one resource.
+        complete: a whole list, not one page of several (no ``nextLink``, no skip token,
+            not truncated).
+        path: where the items are in the document (``value``, ``data``, or ``""``).
+        scope_group: the resource group a REST example file was requested for.
+        operation: a REST example file's ``operationId``.
+        query_filter: a REST example file's ``$filter``.
+        graph: a Resource Graph result (``az graph query``, the ``resources`` API).
+    """
+
+    listed: bool = False
+    complete: bool = False
+    path: str = ""
+    scope_group: str | None = None
+    operation: str | None = None
+    query_filter: str | None = None
+    graph: bool = False
+
+
+def unwrap(source: str, data: object) -> tuple[list[object], Listing]:
+    """The resources a document holds, and how it holds them.
+
+    Raises:
+        InputError: a REST example file has no 200 response body, or a Resource Graph
+            table's rows do not match its columns.
+    """
+    body, scope_group, operation, query_filter = _unwrap_example(source, data)
+    base = Listing(scope_group=scope_group, operation=operation, query_filter=query_filter)
+    if isinstance(body, list):
+        return body, replace(base, listed=True, complete=True)
+    if isinstance(body, dict) and _is_graph_result(body):
+        rows = _graph_rows(source, body["data"])
+        more = any(body.get(key) for key in ("$skipToken", "skipToken", "skip_token"))
+        truncated = str(body.get("resultTruncated", "false")).lower() == "true"
+        return rows, replace(base, listed=True, complete=not (more or truncated), path="data", graph=True)
+    if isinstance(body, dict) and isinstance(body.get("value"), list) and kind_of(body) is None:
+        complete = not any(key.lower() in {"nextlink", "@odata.nextlink"} and body[key] for key in body)
+        return body["value"], replace(base, listed=True, complete=complete, path="value")
+    return [body], base
+
+
+def _is_graph_result(body: Mapping[str, Any]) -> bool:
+    """``{"data": ..., "count": ...}`` as Resource Graph answers (``totalRecords`` in REST, ``total_records`` in az)."""
+    data = body.get("data")
+    tabular = isinstance(data, dict) and isinstance(data.get("columns"), list) and isinstance(data.get("rows"), list)
+    counted = any(key in body for key in ("count", "totalRecords", "total_records"))
+    return counted and (isinstance(data, list) or tabular)
+
+
+def _graph_rows(source: str, data: object) -> list[object]:
+    """Rows as objects: Resource Graph's ``objectArray`` as it is, its ``table`` format turned into objects."""
+    if isinstance(data, list):
+        return data
+    table = data if isinstance(data, dict) else {}
+    columns = [str(c.get("name")) if isinstance(c, dict) else str(c) for c in table.get("columns", [])]
+    rows: list[object] = []
+    for index, row in enumerate(table.get("rows", [])):
+        if not isinstance(row, list) or len(row) != len(columns):
+            raise InputError([Problem(source, f"data.rows[{index}]", "does not match the table's columns", None, f"{len(columns)} values")])
+        rows.append(dict(zip(columns, row, strict=True)))
+    return rows
+
+
+def as_document(source: str, kind: str, items: Sequence[object], listing: Listing) -> AzureDocument:
+    """An :class:`AzureDocument` of one kind from its items."""
     resources = tuple(item for item in items if isinstance(item, dict))
-    return AzureDocument(source, kind, resources, listed, complete, scope_group, operation)
+    statuses = frozenset(
+        status for item in resources if (status := _status_of(item)) is not None
+    ) if kind == "job" else frozenset()
+    return AzureDocument(
+        source, kind, resources, listing.listed, listing.complete, listing.scope_group, listing.operation,
+        listing.query_filter, statuses,
+    )
 
 
-def _unwrap_example(source: str, data: object) -> tuple[object, str | None, str | None]:
-    """A REST example file's 200 response body, the resource group it asks about, its operationId."""
+def _status_of(item: Mapping[str, Any]) -> str | None:
+    props = item.get("properties") if isinstance(item.get("properties"), dict) else item
+    status = props.get("status")
+    return status.strip() if isinstance(status, str) and status.strip() else None
+
+
+def _unwrap_example(source: str, data: object) -> tuple[object, str | None, str | None, str | None]:
+    """A REST example file's 200 response body, the resource group it asks about, its operationId and $filter."""
     if not (isinstance(data, dict) and isinstance(data.get("responses"), dict) and "parameters" in data):
-        return data, None, None
+        return data, None, None, None
     response = data["responses"].get("200")
     if not isinstance(response, dict) or "body" not in response:
         expected = 'responses: {"200": {"body": ...}}'
@@ -148,10 +249,12 @@ def _unwrap_example(source: str, data: object) -> tuple[object, str | None, str 
     parameters = data["parameters"] if isinstance(data["parameters"], dict) else {}
     group = parameters.get("resourceGroupName")
     operation = data.get("operationId")
+    query_filter = parameters.get("$filter")
     return (
         response["body"],
         group if isinstance(group, str) else None,
         operation if isinstance(operation, str) else None,
+        query_filter if isinstance(query_filter, str) else None,
     )
 
 

@@ -24,7 +24,19 @@ from kb_engine.knowledge.vocabulary import (
     parse_version,
 )
 
-__all__ = ["AzureDocument", "Context", "MAPPERS", "context_of", "kind_of", "overlay"]
+__all__ = [
+    "AzureDocument",
+    "Context",
+    "Identity",
+    "MAPPERS",
+    "context_of",
+    "identity_conflicts",
+    "identity_of",
+    "instance_view_of",
+    "kind_of",
+    "overlay",
+    "vm_id_of",
+]
 
 _ADE_EXTENSIONS = frozenset({"azurediskencryption", "azurediskencryptionforlinux"})
 _LOCK_MARK = "/providers/microsoft.authorization/locks/"
@@ -40,12 +52,16 @@ class AzureDocument:
 
     Attributes:
         source: where it came from (file name or ``<stdin>``).
-        kind: ``vm``, ``instance_view``, ``disk``, ``lock``, ``job``, ``protected_item`` or ``empty``.
+        kind: ``vm``, ``instance_view``, ``extension``, ``disk``, ``lock``, ``job``,
+            ``protected_item`` or ``empty``.
         items: the resources it holds (one for a single resource).
         listed: it came as a list (``[...]`` or ``{"value": [...]}``).
         complete: a list without a ``nextLink``, i.e. not one page of several.
         scope_group: the resource group a REST example file was requested for, if any.
         operation: the ``operationId`` of a REST example file, if it names one.
+        query_filter: the ``$filter`` a REST example file was requested with, if any.
+        statuses: every job status the whole document shows (before any item was set aside),
+            so a list that may have been filtered by status is recognised.
     """
 
     source: str
@@ -55,6 +71,8 @@ class AzureDocument:
     complete: bool = False
     scope_group: str | None = None
     operation: str | None = None
+    query_filter: str | None = None
+    statuses: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +80,18 @@ class Context:
     """What the documents together say about which VM they describe.
 
     Attributes:
-        vm_name: the VM's name (VM model ``name``, or the one protected item's friendlyName).
+        vm_id: the VM's resource id, when a document states it.
+        vm_name: the VM's name (VM model ``name``, the VM in a resource id, or the one
+            protected item's friendlyName).
         vm_disk_names: the VM's disk names, case-folded (VM model and instance view).
+        vm_disk_ids: the VM's managed disk ids, case-folded (VM model).
         notes: remarks made while working these out.
     """
 
+    vm_id: str | None = None
     vm_name: str | None = None
     vm_disk_names: frozenset[str] = frozenset()
+    vm_disk_ids: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
 
 
@@ -211,31 +234,63 @@ def _overlay_named(base: list[dict[str, Any]], top: list[dict[str, Any]]) -> lis
 # ---------------------------------------------------------------------------
 # Recognising a resource by its content.
 
+_VM_MARK = "/providers/microsoft.compute/virtualmachines/"
+_DISK_MARK = "/providers/microsoft.compute/disks/"
+_EXTENSION_TYPE = "microsoft.compute/virtualmachines/extensions"
+_JOB_TYPES = frozenset({"azureiaasvmjob", "azureiaasvmjobv2"})
+_PROTECTED_ITEM_TYPE = "microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems"
+_JOB_TYPE = "microsoft.recoveryservices/vaults/backupjobs"
+
+
+def vm_id_of(resource_id: object) -> str | None:
+    """The VM part of a resource id: ``.../virtualMachines/vm1/extensions/x`` -> ``.../virtualMachines/vm1``."""
+    text = _text(resource_id)
+    if text is None:
+        return None
+    at = text.lower().find(_VM_MARK)
+    if at < 0:
+        return None
+    name = text[at + len(_VM_MARK) :].split("/", 1)[0]
+    return text[: at + len(_VM_MARK)] + name if name else None
+
+
+def name_in_id(resource_id: str) -> str:
+    """The last segment of a resource id (the resource's name)."""
+    return resource_id.rstrip("/").rsplit("/", 1)[-1]
+
 
 def kind_of(item: object) -> str | None:
     """The kind of one Azure resource, from its fields; None if not one kb_engine reads."""
     if not isinstance(item, dict):
         return None
     rtype = (_text(item.get("type")) or "").lower()
+    rid = (_text(item.get("id")) or "").lower()
     props = _props(item)
+    if rtype == _EXTENSION_TYPE or (rid.startswith("/subscriptions/") and _VM_MARK in rid and "/extensions/" in rid):
+        return "extension"
     if rtype == "microsoft.compute/virtualmachines" or isinstance(props.get("storageProfile"), dict):
         return "vm"
     if isinstance(item.get("vmAgent"), dict) or any(c.startswith("PowerState/") for c in _status_codes(item.get("statuses"))):
         return "instance_view"
-    if rtype == "microsoft.compute/disks" or _disk_size(props) is not None:
+    if rtype == "microsoft.compute/disks" or _DISK_MARK in rid or _disk_size(props) is not None:
         return "disk"
-    if rtype == "microsoft.authorization/locks" or _LOCK_MARK in (_text(item.get("id")) or "").lower():
+    if rtype == "microsoft.authorization/locks" or _LOCK_MARK in rid:
         return "lock"
-    if _text(props.get("jobType")) is not None:
+    if rtype == _JOB_TYPE or _text(props.get("jobType")) is not None:
         return "job"
-    if _text(props.get("protectedItemType")) is not None:
+    if rtype == _PROTECTED_ITEM_TYPE or _text(props.get("protectedItemType")) is not None:
         return "protected_item"
     return None
 
 
-def _instance_view_of(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    view = _props(item).get("instanceView", item.get("instanceView"))
-    return view if isinstance(view, dict) else None
+def instance_view_of(item: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A VM's instance view: nested by ``az vm get-instance-view``, or Resource Graph's ``extended.instanceView``."""
+    props = _props(item)
+    view = props.get("instanceView", item.get("instanceView"))
+    if isinstance(view, dict):
+        return view
+    extended = _dict(props.get("extended")).get("instanceView")
+    return extended if isinstance(extended, dict) else None
 
 
 def _vm_disk_entries(props: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], bool]]:
@@ -245,38 +300,150 @@ def _vm_disk_entries(props: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], 
     return entries
 
 
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Which VM one document says it describes (each part only when the document says so)."""
+
+    vm_id: str | None = None
+    name: str | None = None
+    computer_name: str | None = None
+
+    def __str__(self) -> str:
+        parts = [f"VM {self.name}" if self.name else "a VM"]
+        if self.computer_name:
+            parts.append(f"computer name {self.computer_name}")
+        if self.vm_id:
+            parts.append(f"id {self.vm_id}")
+        return ", ".join(parts)
+
+
+def identity_of(doc: AzureDocument) -> Identity | None:
+    """The VM a document describes (VM, instance view, extensions, one protected item); None if it says nothing."""
+    if not doc.items:
+        return None
+    item = doc.items[0]
+    props = _props(item)
+    if doc.kind == "vm":
+        vm_id = vm_id_of(item.get("id"))
+        computer = _text(_dict(props.get("osProfile")).get("computerName")) or _text(_dict(instance_view_of(item)).get("computerName"))
+        return Identity(vm_id, _text(item.get("name")) or (name_in_id(vm_id) if vm_id else None), computer)
+    if doc.kind == "instance_view":
+        computer = _text(item.get("computerName"))
+        return Identity(computer_name=computer) if computer else None
+    if doc.kind == "extension":
+        ids = {v.casefold(): v for i in doc.items if (v := vm_id_of(i.get("id")))}
+        if len(ids) != 1:
+            return None
+        (vm_id,) = ids.values()
+        return Identity(vm_id, name_in_id(vm_id))
+    if doc.kind == "protected_item" and len(doc.items) == 1:
+        vm_id = vm_id_of(props.get("sourceResourceId")) or vm_id_of(props.get("virtualMachineId"))
+        name = _text(props.get("friendlyName")) or (name_in_id(vm_id) if vm_id else None)
+        return Identity(vm_id, name) if (vm_id or name) else None
+    return None
+
+
+def identity_conflicts(documents: Iterable[AzureDocument]) -> list[tuple[AzureDocument, AzureDocument, str]]:
+    """Pairs of documents that describe different VMs, each with what differs."""
+    seen: list[tuple[AzureDocument, Identity]] = []
+    conflicts: list[tuple[AzureDocument, AzureDocument, str]] = []
+    for doc in documents:
+        ident = identity_of(doc)
+        if ident is None:
+            continue
+        for other_doc, other in seen:
+            for what, mine, theirs in (
+                ("resource id", ident.vm_id, other.vm_id),
+                ("name", ident.name, other.name),
+                ("computer name", ident.computer_name, other.computer_name),
+            ):
+                if mine and theirs and mine.casefold() != theirs.casefold():
+                    conflicts.append((other_doc, doc, f"{what} {theirs} and {mine}"))
+                    break
+            else:
+                continue
+            break
+        seen.append((doc, ident))
+    return conflicts
+
+
+def _managed_by(item: Mapping[str, Any]) -> str | None:
+    return vm_id_of(item.get("managedBy"))
+
+
 def context_of(documents: Iterable[AzureDocument]) -> Context:
-    """Which VM the documents describe: its name and disk names, when they say so."""
+    """Which VM the documents describe: its id, name and disks, when they say so.
+
+    Without a VM, instance view, extension or single protected item, disks that are
+    all attached to one VM (``managedBy``) name it.
+    """
+    docs = list(documents)
+    ids: dict[str, str] = {}
     names: dict[str, str] = {}
     disks: set[str] = set()
-    for doc in documents:
+    disk_ids: set[str] = set()
+    for doc in docs:
+        ident = identity_of(doc)
+        if ident is not None:
+            if ident.vm_id:
+                ids.setdefault(ident.vm_id.casefold(), ident.vm_id)
+            if ident.name:
+                names.setdefault(ident.name.casefold(), ident.name)
         for item in doc.items:
             if doc.kind == "vm":
-                if (name := _text(item.get("name"))) is not None:
-                    names.setdefault(name.casefold(), name)
-                disks.update(n.casefold() for d, _ in _vm_disk_entries(_props(item)) if (n := _text(d.get("name"))))
-                view = _instance_view_of(item)
+                for d, _ in _vm_disk_entries(_props(item)):
+                    if (n := _text(d.get("name"))) is not None:
+                        disks.add(n.casefold())
+                    if (i := _text(_dict(d.get("managedDisk")).get("id"))) is not None:
+                        disk_ids.add(i.casefold())
+                view = instance_view_of(item)
                 disks.update(n.casefold() for d in _list(_dict(view).get("disks")) if (n := _text(_dict(d).get("name"))))
             elif doc.kind == "instance_view":
                 disks.update(n.casefold() for d in _list(item.get("disks")) if (n := _text(_dict(d).get("name"))))
-        if doc.kind == "protected_item" and len(doc.items) == 1:
-            if (name := _text(_props(doc.items[0]).get("friendlyName"))) is not None:
-                names.setdefault(name.casefold(), name)
-    notes: tuple[str, ...] = ()
-    vm_name = None
-    if len(names) == 1:
-        (vm_name,) = names.values()
-    elif len(names) > 1:
-        notes = (f"the documents name several VMs ({', '.join(sorted(names.values()))}); jobs and disks are not matched to a VM",)
-    return Context(vm_name, frozenset(disks), notes)
+    notes: list[str] = []
+    if not ids and not names:
+        owners = {o.casefold(): o for doc in docs if doc.kind == "disk" for item in doc.items if (o := _managed_by(item))}
+        unattached = any(_managed_by(item) is None for doc in docs if doc.kind == "disk" for item in doc.items)
+        if len(owners) == 1 and not unattached:
+            (owner,) = owners.values()
+            ids[owner.casefold()] = owner
+            names[name_in_id(owner).casefold()] = name_in_id(owner)
+            notes.append(f"the disks are attached to VM {name_in_id(owner)} (managedBy); taken as the VM")
+    vm_id = next(iter(ids.values())) if len(ids) == 1 else None
+    vm_name = next(iter(names.values())) if len(names) == 1 else None
+    if len(names) > 1:
+        notes.append(f"the documents name several VMs ({', '.join(sorted(names.values()))}); jobs and disks are not matched to a VM")
+    return Context(vm_id, vm_name, frozenset(disks), frozenset(disk_ids), tuple(notes))
 
 
 # ---------------------------------------------------------------------------
 # One mapper per kind.
 
+# Distribution names as the Linux agent reports them in osName, where /etc/os-release's ID differs.
+_DISTRO_ALIASES = {"redhat": "rhel", "red hat": "rhel", "suse": "sles", "oracle": "ol", "centos linux": "centos"}
+_DISTRO_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# `az vm list -d` flattens the power state to its display text: "VM running", "VM deallocated".
+_POWER_TEXT_RE = re.compile(r"^vm\s+(\w+)$", re.IGNORECASE)
+
+
+def os_from_name(os_name: object) -> tuple[str | None, str | None]:
+    """``(vm.os, vm.distro)`` from an instance view's ``osName``.
+
+    Windows reports its product name ("Windows Server 2016 Datacenter"); the Linux agent
+    reports the distribution ("ubuntu", "centos", "redhat"), which is also the OS family.
+    """
+    text = _text(os_name)
+    if text is None:
+        return None, None
+    folded = text.casefold()
+    if "windows" in folded:
+        return OsType.windows.value, None
+    distro = _DISTRO_ALIASES.get(folded, folded)
+    return OsType.linux.value, distro if _DISTRO_RE.match(distro) else None
+
 
 def map_vm(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
-    """VM model (``az vm show``, ``GET virtualMachines/{vm}``), with its instance view if nested."""
+    """VM model (``az vm show``, ``GET virtualMachines/{vm}``, a Resource Graph row), with its instance view if nested."""
     item = doc.items[0]
     props = _props(item)
     vm: dict[str, Any] = {}
@@ -288,6 +455,9 @@ def map_vm(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
     elif vm["os"] is None and isinstance(os_profile.get("linuxConfiguration"), dict):
         vm["os"] = OsType.linux.value
     vm["provisioning_state"] = _token(_text(props.get("provisioningState")), _PROVISIONING_STATES)
+    power_text = _POWER_TEXT_RE.match(_text(item.get("powerState")) or "")
+    if power_text is not None:
+        vm["power_state"] = _token(power_text.group(1), _POWER_STATES)
     disks = []
     for disk, is_os in _vm_disk_entries(props):
         settings = disk.get("encryptionSettings")
@@ -313,7 +483,7 @@ def map_vm(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
     partial: Partial = {"name": _text(item.get("name")), "vm": vm, "extensions": extensions or None}
     if any(d["encrypted"] for d in disks) or _ade_extension(extensions):
         vm["encrypted"] = True
-    view = _instance_view_of(item)
+    view = instance_view_of(item)
     if view is not None:
         # The instance view is the live status: where both speak, it wins.
         partial = overlay(partial, map_instance_view(AzureDocument(doc.source, "instance_view", (view,)), ctx, notes))
@@ -328,26 +498,28 @@ def _ade_extension(extensions: Iterable[Mapping[str, Any]]) -> bool:
 
 
 def map_instance_view(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
-    """VM instance view (``GET .../instanceView``; ``instanceView`` of ``az vm get-instance-view``)."""
+    """VM instance view (``GET .../instanceView``; ``instanceView`` of ``az vm get-instance-view``;
+    Resource Graph's ``properties.extended.instanceView``)."""
     view = doc.items[0]
     agent_view = view.get("vmAgent")
     agent: dict[str, Any] = {}
     if isinstance(agent_view, dict):
         agent["version"] = _version(agent_view.get("vmAgentVersion"), doc.source, notes)
-        if agent["version"] is not None:
-            agent["installed"] = True
         for status in _list(agent_view.get("statuses")):
             shown = (_text(_dict(status).get("displayStatus")) or "").lower().replace(" ", "")
             if shown in {"ready", "notready"}:
                 agent["status"] = AgentStatus.ready.value if shown == "ready" else AgentStatus.not_ready.value
                 break
+        # An agent that reports a version, or reports itself Ready, is installed.
+        if agent["version"] is not None or agent.get("status") == AgentStatus.ready.value:
+            agent["installed"] = True
     codes = _status_codes(view.get("statuses"))
+    power = _text(_dict(view.get("powerState")).get("code"))
     vm: dict[str, Any] = {
-        "power_state": _first_state(codes, "PowerState", _POWER_STATES),
+        "power_state": _first_state([*codes, *([power] if power else [])], "PowerState", _POWER_STATES),
         "provisioning_state": _first_state(codes, "ProvisioningState", _PROVISIONING_STATES),
     }
-    if "windows" in (_text(view.get("osName")) or "").lower():
-        vm["os"] = OsType.windows.value
+    vm["os"], vm["distro"] = os_from_name(view.get("osName"))
     disks = []
     for disk in _list(view.get("disks")):
         disk = _dict(disk)
@@ -378,48 +550,72 @@ def map_instance_view(doc: AzureDocument, ctx: Context, notes: list[str]) -> Par
     return {"agent": agent, "vm": vm, "extensions": extensions if has_ext_info else None}
 
 
+def map_extensions(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
+    """VM extensions (``az vm extension list/show``, ``GET .../extensions``): each one's state.
+
+    The state is the extension's own instance view status when there is one (the live
+    state), else its ``provisioningState``. Extensions of another VM are left out.
+    """
+    extensions = []
+    for item in doc.items:
+        owner = vm_id_of(item.get("id"))
+        if owner and ctx.vm_id and owner.casefold() != ctx.vm_id.casefold():
+            notes.append(f"{doc.source}: extension {_text(item.get('name')) or '?'} belongs to VM {name_in_id(owner)}; left out")
+            continue
+        props = _props(item)
+        # ARM nests the extension's own type under properties; az CLI flattens it to typePropertiesType.
+        ext_type = props.get("typePropertiesType") if props is item else props.get("type")
+        view = _dict(props.get("instanceView"))
+        state = _first_state(_status_codes(view.get("statuses")), "ProvisioningState", _EXT_STATES)
+        if state is None:
+            state = _token(_text(props.get("provisioningState")), _EXT_STATES)
+        if (found := _extension(ext_type, item.get("name"), state)) is not None:
+            extensions.append(found)
+    return {"extensions": extensions} if extensions else {}
+
+
 def map_disk(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
     """Managed disks (``az disk show/list``, ``GET disks``): size and Azure Disk Encryption.
 
-    A disk resource without ``encryptionSettingsCollection`` (or with ``enabled: false``)
-    is not ADE-encrypted: ARM returns the whole resource and ADE always shows there.
-    Server-side encryption (``encryption.type``) is not ADE and is ignored.
+    Only disks attached to this VM are used: by their ``managedBy`` VM, or by the VM's
+    own list of disks. A disk resource without ``encryptionSettingsCollection`` (or with
+    ``enabled: false``) is not ADE-encrypted: ARM returns the whole resource and ADE
+    always shows there. Server-side encryption (``encryption.type``) is not ADE and is ignored.
     """
     disks = []
-    assumed = False
+    left_out: list[str] = []
     for item in doc.items:
         props = _props(item)
-        name = _text(item.get("name"))
-        belongs = _disk_belongs(item, name, ctx)
-        if belongs is False:
-            known = ", ".join(sorted(ctx.vm_disk_names))
-            owner = f"VM {ctx.vm_name}" if ctx.vm_name else f"the VM (not among its disks: {known})"
-            notes.append(f"{doc.source}: disk {name or '?'} is not a disk of {owner}; skipped")
+        name = _text(item.get("name")) or (name_in_id(rid) if (rid := _text(item.get("id"))) else None)
+        if not _disk_belongs(item, name, ctx):
+            left_out.append(name or "?")
             continue
-        assumed = assumed or (belongs is None and doc.listed)
         collection = props.get("encryptionSettingsCollection")
         enabled = _dict(collection).get("enabled")
         encrypted = enabled if isinstance(enabled, bool) else (False if collection is None else None)
         disks.append({"name": name, "size_gib": _disk_size(props), "encrypted": encrypted})
-    if assumed:
-        notes.append(f"{doc.source}: nothing says which VM these disks belong to; all are taken as the VM's disks")
-    vm: dict[str, Any] = {"disks": disks or None}
+    if left_out:
+        shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
+        vm = f"VM {ctx.vm_name}" if ctx.vm_name else "the VM (no document names it)"
+        notes.append(
+            f"{doc.source}: {len(left_out)} disk{'s' if len(left_out) != 1 else ''} ({shown}) "
+            f"not shown attached to {vm}; left out (a disk counts when its managedBy or the VM's storage profile names it)"
+        )
+    vm_facts: dict[str, Any] = {"disks": disks or None}
     if any(d["encrypted"] for d in disks):
-        vm["encrypted"] = True
-    return {"vm": vm}
+        vm_facts["encrypted"] = True
+    return {"vm": vm_facts}
 
 
-def _disk_belongs(item: Mapping[str, Any], name: str | None, ctx: Context) -> bool | None:
-    """Whether a disk is the VM's: by its ``managedBy`` VM, else by the VM's disk names; None if unknown."""
-    managed_by = _text(item.get("managedBy")) or ""
-    mark = "/virtualmachines/"
-    at = managed_by.lower().rfind(mark)
-    owner = managed_by[at + len(mark) :].strip("/") if at >= 0 else None
-    if ctx.vm_name and owner:
-        return owner.casefold() == ctx.vm_name.casefold()
-    if ctx.vm_disk_names and name:
-        return name.casefold() in ctx.vm_disk_names
-    return None
+def _disk_belongs(item: Mapping[str, Any], name: str | None, ctx: Context) -> bool:
+    """Whether a disk is attached to the VM: by its ``managedBy`` VM, else by the VM's own list of disks."""
+    owner = _managed_by(item)
+    if owner is not None and (ctx.vm_id or ctx.vm_name):
+        if ctx.vm_id:
+            return owner.casefold() == ctx.vm_id.casefold()
+        return name_in_id(owner).casefold() == str(ctx.vm_name).casefold()
+    disk_id = (_text(item.get("id")) or "").casefold()
+    return bool((disk_id and disk_id in ctx.vm_disk_ids) or (name and name.casefold() in ctx.vm_disk_names))
 
 
 def _lock_scope(item: Mapping[str, Any]) -> tuple[str, str | None] | None:
@@ -484,10 +680,13 @@ def map_locks(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
 def map_jobs(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
     """Backup jobs (``az backup job list/show``): a backup in progress, the last failure's code.
 
-    ``job_in_progress`` is true when an AzureIaaSVMJob Backup of the VM is InProgress;
-    false only from a complete list that shows jobs of the VM, none in progress.
+    ``job_in_progress`` is true when a Backup job of the VM is InProgress. It is false only
+    when the document could have shown such a job and does not: a complete list (not one
+    page of several) that holds Backup jobs of the VM and is not filtered by status. A single
+    job, a list of other kinds of job (restores, cross-region restores), or a list whose jobs
+    all have one status (as ``az backup job list --status`` prints) leave it unknown, with a note.
     """
-    jobs = [_props(item) for item in doc.items if _text(_props(item).get("jobType")) == "AzureIaaSVMJob"]
+    jobs = [_props(item) for item in doc.items if (_text(_props(item).get("jobType")) or "").casefold() in _JOB_TYPES]
     entities = {name.casefold(): name for job in jobs if (name := _text(job.get("entityFriendlyName")))}
     target = ctx.vm_name
     if target is None:
@@ -501,10 +700,15 @@ def map_jobs(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
     if not mine:
         return {}
     backup: dict[str, Any] = {}
-    if any(_text(j.get("operation")) == "Backup" and _text(j.get("status")) == "InProgress" for j in mine):
+    backups = [j for j in mine if (_text(j.get("operation")) or "").casefold() == "backup"]
+    if any((_text(j.get("status")) or "").casefold() == "inprogress" for j in backups):
         backup["job_in_progress"] = True
-    elif doc.listed and doc.complete:
-        backup["job_in_progress"] = False
+    else:
+        why = _cannot_show_running(doc, backups)
+        if why is None:
+            backup["job_in_progress"] = False
+        else:
+            notes.append(f"{doc.source}: {why}; whether a backup job of {target} is running is unknown")
     latest = max(mine, key=lambda j: _text(j.get("startTime")) or "")
     partial: Partial = {"backup": backup}
     if _text(latest.get("status")) == "Failed":
@@ -520,6 +724,27 @@ def map_jobs(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
         else:
             notes.append(f"{doc.source}: the last job failed without a string error code; give the code the portal shows")
     return partial
+
+
+_FILTER_RE = re.compile(r"\b(status|operation)\s+eq\s+'([^']*)'", re.IGNORECASE)
+
+
+def _cannot_show_running(doc: AzureDocument, backups: list[Mapping[str, Any]]) -> str | None:
+    """Why a job document could not have shown a running backup job of the VM; None if it could."""
+    if not doc.listed:
+        return "a single job, not a list of the VM's jobs"
+    if not doc.complete:
+        return "one page of a longer list (it has a nextLink or skip token)"
+    for field_name, value in _FILTER_RE.findall(doc.query_filter or ""):
+        wanted = "inprogress" if field_name.lower() == "status" else "backup"
+        if value.replace(" ", "").casefold() != wanted:
+            return f"the list is filtered by {field_name.lower()} {value}"
+    if not backups:
+        return "the list holds no Backup job of the VM, only other kinds of job"
+    if len(doc.statuses) == 1:
+        (status,) = doc.statuses
+        return f"every job in the list is {status}, as in a list filtered by status (az backup job list --status)"
+    return None
 
 
 def _known_code(code: str) -> bool:
@@ -551,6 +776,7 @@ def map_empty(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
 
 MAPPERS: Mapping[str, Mapper] = {
     "vm": map_vm,
+    "extension": map_extensions,
     "instance_view": map_instance_view,
     "disk": map_disk,
     "lock": map_locks,

@@ -59,21 +59,43 @@ def test_unknown_document_kind_exits_2_naming_the_file() -> None:
     assert result.stdout == ""
 
 
+def newer_agent_view(tmp_path: Path) -> Path:
+    """Variant: the real instance view with vmAgentVersion set to 2.7.41491.1010, written to a file."""
+    doc = json.loads((AZURE / "VirtualMachine_Get_InstanceView.json").read_text(encoding="utf-8"))
+    doc["responses"]["200"]["body"]["vmAgent"]["vmAgentVersion"] = "2.7.41491.1010"
+    path = tmp_path / "later-view.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
 def test_conflict_is_a_warning_with_exit_0(tmp_path: Path) -> None:
-    """The real VM model (myVM) and protected item (iaasvm-1): a conflict warning on stderr, exit 0, name left out."""
-    result = run("facts", "from-azure", AZURE / "VirtualMachine_Get_WithVMSizeProperties.json", AZURE / "Compute_ProtectedItem_Get.json")
+    """Two instance views of the VM that disagree on the agent version: a conflict warning on stderr, exit 0, version left out."""
+    result = run("facts", "from-azure", AZURE / "VirtualMachine_Get_InstanceView.json", newer_agent_view(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert "warning: conflict: name" in result.stderr
-    assert "name" not in json.loads(result.stdout)
+    assert "warning: conflict: agent.version" in result.stderr
+    assert "version" not in json.loads(result.stdout)["agent"]
 
 
-def test_provenance_option_wraps_facts_with_sources_and_conflicts() -> None:
+def test_documents_of_two_vms_exit_2_naming_both_files() -> None:
+    """The real VM model (myVM) and protected item (iaasvm-1) are two VMs: exit 2, both files and --fleet named, nothing on stdout."""
+    vm, item = AZURE / "VirtualMachine_Get_WithVMSizeProperties.json", AZURE / "Compute_ProtectedItem_Get.json"
+    result = run("facts", "from-azure", vm, item)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"{item}: describes another VM than {vm}" in result.stderr
+    assert "--fleet" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_provenance_option_wraps_facts_with_sources_and_conflicts(tmp_path: Path) -> None:
     """--provenance writes facts, provenance, conflicts and notes."""
-    result = run("facts", "from-azure", "--provenance", AZURE / "VirtualMachine_Get_WithVMSizeProperties.json", AZURE / "Compute_ProtectedItem_Get.json")
+    later = newer_agent_view(tmp_path)
+    result = run("facts", "from-azure", "--provenance", AZURE / "VirtualMachine_Get_WithVMSizeProperties.json", later)
     data = json.loads(result.stdout)
     assert sorted(data) == ["conflicts", "facts", "notes", "provenance"]
-    assert data["conflicts"][0]["fact"] == "name"
-    assert data["provenance"]["vm.os"] == [str(AZURE / "VirtualMachine_Get_WithVMSizeProperties.json")]
+    assert data["provenance"]["vm.os"] == [str(AZURE / "VirtualMachine_Get_WithVMSizeProperties.json"), str(later)]
+    both = run("facts", "from-azure", "--provenance", AZURE / "VirtualMachine_Get_InstanceView.json", later)
+    assert json.loads(both.stdout)["conflicts"][0]["fact"] == "agent.version"
 
 
 def test_yaml_output_and_output_file(tmp_path: Path) -> None:

@@ -23,6 +23,10 @@ def example(name: str) -> Any:
     return json.loads((AZURE / name).read_text(encoding="utf-8"))
 
 
+MY_VM_ID = "/subscriptions/{subscription-id}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/myVM"
+"""The id of the VM in the real VirtualMachine_Get_WithVMSizeProperties.json."""
+
+
 def body(doc: Any) -> Any:
     return doc["responses"]["200"]["body"]
 
@@ -169,9 +173,19 @@ def test_disk_get_gives_size_and_ade_flag() -> None:
     assert facts["vm"]["encrypted"] is True
 
 
-def test_disk_list_gives_each_disks_size_and_ade_flag() -> None:
-    """The real Disk_ListByResourceGroup: 200 GiB ADE, 10 GiB not ADE, 200 GiB ADE."""
-    facts = facts_of(("disks.json", example("Disk_ListByResourceGroup.json")))
+def test_a_disk_list_that_names_no_vm_gives_no_disks() -> None:
+    """The real Disk_ListByResourceGroup has no managedBy: nothing ties its disks to a VM, so none is taken (a note says so)."""
+    result = facts_from_azure([("disks.json", example("Disk_ListByResourceGroup.json"))])
+    assert result.facts == {}
+    assert any("3 disks (myManagedDisk1, myManagedDisk2, myManagedDisk3) not shown attached" in note for note in result.notes)
+
+
+def test_disk_list_of_one_vm_gives_each_disks_size_and_ade_flag() -> None:
+    """Variant: every disk of Disk_ListByResourceGroup gets managedBy myVM -> 200 GiB ADE, 10 GiB not ADE, 200 GiB ADE."""
+    disks = example("Disk_ListByResourceGroup.json")
+    for item in body(disks)["value"]:
+        item["managedBy"] = MY_VM_ID
+    facts = facts_of(("disks.json", disks))
     assert [(d["name"], d["size_gib"], d["encrypted"]) for d in facts["vm"]["disks"]] == [
         ("myManagedDisk1", 200, True),
         ("myManagedDisk2", 10, False),
@@ -192,8 +206,7 @@ def test_disks_of_another_vm_are_skipped() -> None:
     """Variant: the listed disks get managedBy of other VMs, but one is managed by myVM; only that one is the VM's."""
     disks = example("Disk_ListByResourceGroup.json")
     for index, item in enumerate(body(disks)["value"]):
-        owner = "myVM" if index == 1 else "otherVM"
-        item["managedBy"] = f"/subscriptions/s/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/{owner}"
+        item["managedBy"] = MY_VM_ID if index == 1 else MY_VM_ID.replace("myVM", "otherVM")
     result = facts_from_azure([("vm.json", example("VirtualMachine_Get_WithVMSizeProperties.json")), ("disks.json", disks)])
     assert {"name": "myManagedDisk2", "size_gib": 10, "encrypted": False} in result.facts["vm"]["disks"]
     assert not any(d["name"] in {"myManagedDisk1", "myManagedDisk3"} for d in result.facts["vm"]["disks"])
@@ -212,7 +225,7 @@ def test_disk_and_vm_model_merge_by_disk_name() -> None:
     """Variant: Disk_Get renamed myOsDisk, 30 GiB, managedBy myVM -> one OS disk with size, os_disk and ADE from both documents."""
     disk = example("Disk_Get.json")
     body(disk)["name"] = "myOsDisk"
-    body(disk)["managedBy"] = body(disk)["managedBy"].replace("TestVM414689371c88843d65ec", "myVM")
+    body(disk)["managedBy"] = MY_VM_ID
     body(disk)["properties"]["diskSizeGB"] = 30
     result = facts_from_azure([("vm.json", example("VirtualMachine_Get_WithVMSizeProperties.json")), ("disk.json", disk)])
     assert result.facts["vm"]["disks"][0] == {"name": "myOsDisk", "size_gib": 30, "os_disk": True, "encrypted": True}
@@ -291,10 +304,43 @@ def test_job_in_progress_from_job_details_and_job_list() -> None:
 
 
 def test_complete_job_list_without_running_backup_means_no_job_in_progress() -> None:
-    """Variant: the ListJobs InProgress backup set to Completed -> a complete list of the VM's jobs, none running -> false."""
+    """Variant: the ListJobs InProgress backup set to Failed -> a complete list of the VM's jobs (Failed, Completed), none running -> false."""
+    doc = example("ListJobs.json")
+    body(doc)["value"][0]["properties"]["status"] = "Failed"
+    assert facts_of(("jobs.json", doc))["backup"] == {"job_in_progress": False}
+
+
+def test_a_list_whose_jobs_all_share_one_status_concludes_nothing() -> None:
+    """Variant: the ListJobs InProgress backup set to Completed -> every job Completed, as `--status Completed` prints -> unknown."""
     doc = example("ListJobs.json")
     body(doc)["value"][0]["properties"]["status"] = "Completed"
-    assert facts_of(("jobs.json", doc))["backup"] == {"job_in_progress": False}
+    result = facts_from_azure([("jobs.json", doc)])
+    assert "backup" not in result.facts
+    assert any("every job in the list is Completed" in note and "unknown" in note for note in result.notes)
+
+
+def test_a_list_filtered_by_status_concludes_only_what_it_can_show() -> None:
+    """The real ListJobsWithAllSupportedFilters (status eq 'InProgress'): testvm's backup runs -> true. Variant: filter
+    status eq 'Completed' and the job Completed -> unknown (the filter hides running jobs)."""
+    assert facts_of(("f.json", example("ListJobsWithAllSupportedFilters.json")))["backup"] == {"job_in_progress": True}
+    doc = example("ListJobsWithAllSupportedFilters.json")
+    doc["parameters"]["$filter"] = doc["parameters"]["$filter"].replace("'InProgress'", "'Completed'")
+    body(doc)["value"][0]["properties"]["status"] = "Completed"
+    result = facts_from_azure([("f.json", doc)])
+    assert "backup" not in result.facts
+    assert any("filtered by status Completed" in note for note in result.notes)
+
+
+def test_a_list_of_other_kinds_of_job_concludes_nothing() -> None:
+    """Variant: ListJobs keeps only testvm's ConfigureBackup job, its operation set to CrossRegionRestore -> unknown, a note."""
+    doc = example("ListJobs.json")
+    body(doc)["value"] = body(doc)["value"][1:]
+    body(doc)["value"][0]["properties"]["operation"] = "CrossRegionRestore"
+    body(doc)["value"].append(copy.deepcopy(body(doc)["value"][0]) | {"name": "other"})
+    body(doc)["value"][1]["properties"] = body(doc)["value"][1]["properties"] | {"status": "Failed"}
+    result = facts_from_azure([("jobs.json", doc)])
+    assert "backup" not in result.facts
+    assert any("no Backup job of the VM" in note for note in result.notes)
 
 
 def test_one_page_of_jobs_or_one_finished_job_concludes_nothing() -> None:
@@ -337,13 +383,23 @@ def test_protected_item_names_the_vm() -> None:
         assert facts_of((name, example(name))) == {"name": "iaasvm-1"}
 
 
-def test_documents_about_different_vms_conflict_on_the_name() -> None:
-    """The real VM model (myVM) and protected item (iaasvm-1) disagree: the name is a conflict, left unknown."""
-    result = facts_from_azure(
-        [("vm.json", example("VirtualMachine_Get_WithVMSizeProperties.json")), ("item.json", example("Compute_ProtectedItem_Get.json"))]
-    )
-    assert "name" not in result.facts
-    assert [(c.fact, dict(c.values_by_source)) for c in result.conflicts] == [("name", {"vm.json": "myVM", "item.json": "iaasvm-1"})]
+def test_documents_about_different_vms_are_refused() -> None:
+    """The real VM model (myVM) and protected item (iaasvm-1) describe different VMs: refused, naming both files and both ids."""
+    with pytest.raises(InputError) as caught:
+        facts_from_azure([("vm.json", example("VirtualMachine_Get_WithVMSizeProperties.json")), ("item.json", example("Compute_ProtectedItem_Get.json"))])
+    (problem,) = caught.value.problems
+    assert problem.source == "item.json"
+    assert "describes another VM than vm.json" in problem.message
+    assert "virtualMachines/myVM" in problem.message and "virtualMachines/iaasvm-1" in problem.message
+
+
+def test_an_instance_view_of_another_computer_is_refused() -> None:
+    """Variant: the real instance view's computerName set to otherComputer, with the real VM model (computerName myVM) -> refused."""
+    view = example("VirtualMachine_Get_InstanceView.json")
+    body(view)["computerName"] = "otherComputer"
+    with pytest.raises(InputError) as caught:
+        facts_from_azure([("vm.json", example("VirtualMachine_Get_WithVMSizeProperties.json")), ("iv.json", view)])
+    assert "computer name myVM and otherComputer" in caught.value.problems[0].message
 
 
 # ---------------------------------------------------------------------------
