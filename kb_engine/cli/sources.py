@@ -123,7 +123,8 @@ def facts_group() -> None:
 @facts_group.command("from-azure", epilog="""\b
 Exit codes:
   0   facts written (conflicting sources are warned about on stderr, the fact left unknown)
-  2   a file is missing, not JSON, or not a document kind it knows
+  2   a file is missing, not JSON, not a document kind it knows, or (without --fleet)
+      the documents describe more than one VM
 """)
 @click.argument("files", nargs=-1, required=True, metavar="FILE... | -")
 @click.option("-o", "--output", default="-", metavar="FILE|-", show_default=True, help="Where to write the facts.")
@@ -132,27 +133,45 @@ Exit codes:
     "--provenance", is_flag=True,
     help="Write {facts, provenance, conflicts, notes} instead of the bare facts (not a facts file then).",
 )
-def from_azure_command(files: tuple[str, ...], output: str, fmt: str, provenance: bool) -> None:
-    """Turn Azure JSON documents into one facts document.
+@click.option(
+    "--fleet", is_flag=True,
+    help="The files describe many VMs (az vm list, az disk list, az backup job list ...): "
+    "write one facts document per VM, as JSON Lines. Resource Graph exports always are.",
+)
+def from_azure_command(files: tuple[str, ...], output: str, fmt: str, provenance: bool, fleet: bool) -> None:
+    """Turn Azure JSON documents into facts: one document for one VM, or JSON Lines for many.
 
     Each FILE is az CLI JSON output, an ARM response body or a REST example file:
-    a VM (az vm show), its instance view (az vm get-instance-view), managed disks
-    (az disk show/list), locks (az lock list), backup jobs (az backup job list) or
-    protected items (az backup item list). The kind is recognised from the content.
-    Facts that documents disagree on are left unknown and reported on stderr.
+    a VM (az vm show), its instance view (az vm get-instance-view), its extensions
+    (az vm extension list/show), managed disks (az disk show/list), locks (az lock list),
+    backup jobs (az backup job list) or protected items (az backup item list). The kind
+    is recognised from the content. Facts that documents disagree on are left unknown
+    and reported on stderr; documents of different VMs are refused.
+
+    A Resource Graph export (az graph query) describes a fleet: it gives one facts
+    document per VM, one JSON object per line, each named after its VM. --fleet does
+    the same for az list outputs; give every page of a paged result.
 
     \b
     Examples:
       az vm get-instance-view -g RG -n VM > vm.json
       az lock list -g AzureBackupRG_westeurope_1 > locks.json
       kb-engine facts from-azure vm.json locks.json | kb-engine diagnose -
+      az graph query -q "Resources | where type =~ 'microsoft.compute/virtualmachines'" --first 1000 > fleet.json
+      kb-engine facts from-azure fleet.json -o fleet.jsonl
     """
     from kb_engine.facts.azure import facts_from_azure
+    from kb_engine.facts.azure_fleet import is_fleet
     from kb_engine.io.write import write_output
 
     if files.count("-") > 1:
         raise click.UsageError("standard input (-) can be read only once")
     documents = [read_document(name) for name in files]
+    if fleet or any(is_fleet(data) for _, data in documents):
+        if fmt != "json":
+            raise click.UsageError("--format yaml cannot hold one facts document per VM; the fleet is written as JSON Lines")
+        _write_fleet(documents, output, provenance)
+        return
     result = facts_from_azure(documents)
     _summary([source for source, _ in documents], result.provenance, result.conflicts, result.notes)
     data: object = result.facts
@@ -164,6 +183,34 @@ def from_azure_command(files: tuple[str, ...], output: str, fmt: str, provenance
             "notes": result.notes,
         }
     write_output(output, render(data, fmt))
+
+
+def _write_fleet(documents: list[tuple[str, object]], output: str, provenance: bool) -> None:
+    """One JSON line per VM; a summary and the notes (each with its VM) on stderr."""
+    from kb_engine.facts.azure_fleet import facts_from_fleet
+    from kb_engine.io.write import write_output
+
+    fleet = facts_from_fleet(documents)
+    lines = []
+    for vm in fleet.vms:
+        record: object = vm.result.facts
+        if provenance:
+            record = {
+                "facts": vm.result.facts,
+                "provenance": vm.result.provenance,
+                "conflicts": [_conflict_json(c) for c in vm.result.conflicts],
+                "notes": vm.result.notes,
+            }
+        lines.append(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+    click.echo(f"kb-engine: {len(fleet.vms)} VM{'s' if len(fleet.vms) != 1 else ''} from {len(documents)} file{'s' if len(documents) != 1 else ''}", err=True)
+    for note in fleet.notes:
+        click.echo(f"kb-engine: note: {note}", err=True)
+    for vm in fleet.vms:
+        for note in vm.result.notes:
+            click.echo(f"kb-engine: note: {vm.name}: {note}", err=True)
+        for conflict in vm.result.conflicts:
+            click.echo(f"kb-engine: warning: {vm.name}: conflict: {conflict}", err=True)
+    write_output(output, "".join(lines))
 
 
 _COLLECT_EXIT = """\b

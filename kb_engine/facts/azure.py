@@ -233,7 +233,8 @@ def as_document(source: str, kind: str, items: Sequence[object], listing: Listin
 
 
 def _status_of(item: Mapping[str, Any]) -> str | None:
-    props = item.get("properties") if isinstance(item.get("properties"), dict) else item
+    nested = item.get("properties")
+    props: Mapping[str, Any] = nested if isinstance(nested, dict) else item
     status = props.get("status")
     return status.strip() if isinstance(status, str) and status.strip() else None
 

@@ -223,3 +223,89 @@ def test_collecting_writes_nothing(guest: Path) -> None:
     before = {p: p.stat().st_mtime_ns for p in guest.rglob("*")}
     collect(guest)
     assert {p: p.stat().st_mtime_ns for p in guest.rglob("*")} == before
+
+
+# ---------------------------------------------------------------------------
+# Fast Track: the goal state the agent runs, whichever its kind
+
+OLDER = "var/lib/waagent/history/2025-06-10T12-00-00__1"
+NEWER = "var/lib/waagent/history/2025-06-11T08-30-00__1-6f3ae2"
+GOAL_STATE_3 = WALA / "tests/data/hibernate/goal_state_3/VmSettings.json"
+EXT_CONF_2021 = WALA / "tests/data/hostgaplugin/ext_conf.xml"
+
+
+def names_of(root: Path) -> list[str]:
+    return [e["name"] for e in collect(root)["extensions"]]
+
+
+def test_a_history_folder_holding_only_vm_settings_is_the_newest_goal_state(tmp_path: Path) -> None:
+    """An older folder with the real ext_conf.xml (five plugins, 2021) and a newer one with only the real Fast Track
+    goal_state_3/VmSettings.json (three extensions, 2025): the extensions are the Fast Track ones, and a note says so."""
+    put(tmp_path, f"{OLDER}/ExtensionsConfig.xml", EXT_CONF_2021)
+    put(tmp_path, f"{NEWER}/VmSettings.json", GOAL_STATE_3)
+    found = collect_with_notes(tmp_path)
+    assert [e["name"] for e in found.facts["extensions"]] == ["ConfigurationforLinux", "CustomScript", "LinuxHibernateExtension"]
+    assert any("VmSettings.json" in note and "Fast Track" in note for note in found.notes)
+
+
+def test_the_goal_state_created_last_wins_even_from_an_older_folder(tmp_path: Path) -> None:
+    """The real Fast Track VmSettings (created 2025) in the older folder, the real ext_conf.xml (created 2021) in the newer one,
+    as after a certificate rotation: the agent runs the one created last, so do the facts."""
+    put(tmp_path, f"{OLDER}/VmSettings.json", GOAL_STATE_3)
+    put(tmp_path, f"{NEWER}/ExtensionsConfig.xml", EXT_CONF_2021)
+    assert names_of(tmp_path) == ["ConfigurationforLinux", "CustomScript", "LinuxHibernateExtension"]
+
+
+def test_vm_settings_from_fabric_are_ignored_as_the_agent_ignores_them(tmp_path: Path) -> None:
+    """The real goal_state_2 folder: VmSettings.json from Fabric (ignored, noted) beside its ExtensionsConfig.xml; and the
+    real vm_settings-fabric-no_thumbprints.json in a newer folder does not replace the real ext_conf.xml either."""
+    put(tmp_path, f"{OLDER}/ExtensionsConfig.xml", WALA / "tests/data/hibernate/goal_state_2/ExtensionsConfig.xml")
+    put(tmp_path, f"{OLDER}/VmSettings.json", WALA / "tests/data/hibernate/goal_state_2/VmSettings.json")
+    put(tmp_path, f"{NEWER}/VmSettings.json", WALA / "tests/data/hostgaplugin/vm_settings-fabric-no_thumbprints.json")
+    found = collect_with_notes(tmp_path)
+    assert [e["name"] for e in found.facts["extensions"]] == ["ConfigurationforLinux", "CustomScript", "LinuxHibernateExtension"]
+    assert sum("from Fabric" in note for note in found.notes) == 2
+
+
+# ---------------------------------------------------------------------------
+# The running agent's version
+
+PACKAGED_HANDLER = b"/usr/bin/python3\0-u\0/usr/sbin/waagent\0-run-exthandlers\0"
+EGG_INFO = "usr/lib/python3/dist-packages/WALinuxAgent-2.2.45.egg-info/PKG-INFO"
+
+
+def test_the_running_extension_handlers_command_line_gives_the_version(guest: Path) -> None:
+    """The real /proc cmdline (python -u bin/WALinuxAgent-2.2.45-py2.7.egg -run-exthandlers) beside newer agent directories
+    (2.13.1.1, 2.9.1.1): the running agent, 2.2.45, is the fact."""
+    put(guest, "proc/777/cmdline", WALA / "tests/data/cgroups/dummy_proc_cmdline")
+    found = collect_with_notes(guest)
+    assert found.facts["agent"]["version"] == "2.2.45"
+    assert any("/proc/777/cmdline" in note for note in found.notes)
+
+
+def test_the_packaged_agent_handling_extensions_gives_the_packages_version(guest: Path) -> None:
+    """AutoUpdate.Enabled=n (the agent's real test config), the packaged waagent -run-exthandlers running, its egg-info
+    2.2.45 installed: 2.2.45, not the newest directory 2.13.1.1."""
+    put(guest, "etc/waagent.conf", WALA / "tests/data/config/waagent_auto_update_disabled.conf")
+    put(guest, "proc/777/cmdline", PACKAGED_HANDLER)
+    put(guest, EGG_INFO, "Metadata-Version: 1.0\nName: WALinuxAgent\nVersion: 2.2.45\n")
+    assert collect(guest)["agent"]["version"] == "2.2.45"
+
+
+def test_auto_update_off_without_a_process_is_the_package_or_unknown(guest: Path) -> None:
+    """No proc/, AutoUpdate.Enabled=n (real config): the installed package's version when its metadata is there; otherwise
+    unknown with a note -- never the newest directory, which does not run."""
+    shutil.rmtree(guest / "proc")
+    put(guest, "etc/waagent.conf", WALA / "tests/data/config/waagent_auto_update_disabled.conf")
+    found = collect_with_notes(guest)
+    assert "version" not in found.facts.get("agent", {})
+    assert any("AutoUpdate.Enabled=n" in note and "unknown" in note for note in found.notes)
+    put(guest, EGG_INFO, "Metadata-Version: 1.0\nName: WALinuxAgent\nVersion: 2.2.45\n")
+    assert collect(guest)["agent"]["version"] == "2.2.45"
+
+
+def test_update_to_latest_off_runs_the_newest_agent_on_disk(guest: Path) -> None:
+    """No proc/, AutoUpdate.UpdateToLatestVersion=n (real config): the agent keeps the newest one already on disk, 2.13.1.1."""
+    shutil.rmtree(guest / "proc")
+    put(guest, "etc/waagent.conf", WALA / "tests/data/config/waagent_update_to_latest_version_disabled.conf")
+    assert collect(guest)["agent"]["version"] == "2.13.1.1"
