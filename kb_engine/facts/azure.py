@@ -34,7 +34,16 @@ from kb_engine.errors import InputError, Problem
 from .azure_map import MAPPERS, AzureDocument, context_of, identity_conflicts, kind_of
 from .merge import MergeResult, merge
 
-__all__ = ["KINDS", "Listing", "as_document", "facts_from_azure", "facts_of_documents", "read_document", "unwrap"]
+__all__ = [
+    "KINDS",
+    "Listing",
+    "as_document",
+    "azure_kind_of",
+    "facts_from_azure",
+    "facts_of_documents",
+    "read_document",
+    "unwrap",
+]
 
 KINDS: Mapping[str, str] = {
     "vm": "VM model (az vm show, az vm list, a Resource Graph row)",
@@ -237,6 +246,30 @@ def _status_of(item: Mapping[str, Any]) -> str | None:
     props: Mapping[str, Any] = nested if isinstance(nested, dict) else item
     status = props.get("status")
     return status.strip() if isinstance(status, str) and status.strip() else None
+
+
+def azure_kind_of(data: object) -> str | None:
+    """What Azure document ``data`` looks like ("a VM instance view (az vm get-instance-view)"), or None.
+
+    Used to tell a user who hands Azure output to ``diagnose`` what it is and how to turn it into facts.
+    """
+    try:
+        items, listing = unwrap("", data)
+    except (InputError, RecursionError):
+        return None
+    if listing.graph:
+        return "a Resource Graph result (az graph query)"
+    kinds = {kind for item in items if (kind := kind_of(item)) is not None}
+    if len(kinds) == 1:
+        return KINDS[kinds.pop()]
+    if kinds:
+        return "Azure resources (" + ", ".join(sorted(kinds)) + ")"
+    looks_arm = any(
+        isinstance(item, dict)
+        and (str(item.get("id", "")).lower().startswith("/subscriptions/") or str(item.get("type", "")).lower().startswith("microsoft."))
+        for item in items[:20]
+    )
+    return "an Azure resource document" if looks_arm else None
 
 
 def _unwrap_example(source: str, data: object) -> tuple[object, str | None, str | None, str | None]:

@@ -125,15 +125,28 @@ def validate_facts(data: object, source: str) -> Facts:
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
+        _refuse_azure_output(data, source)
         raise InputError(
             [Problem(source, "", "must be a mapping of facts (a JSON object)", _show(data), "an object such as {\"vm\": {\"os\": \"linux\"}}")]
         )
     try:
         return Facts.model_validate(dict(data))
     except ValidationError as exc:
+        _refuse_azure_output(data, source)
         raise InputError(list(_problems(exc, data, source))) from None
     except RecursionError:
         raise InputError([Problem(source, "", "is nested too deeply")]) from None
+
+
+def _refuse_azure_output(data: object, source: str) -> None:
+    """Raise one clear error when invalid facts are in fact Azure output, naming the command that reads it."""
+    from .azure import azure_kind_of
+
+    kind = azure_kind_of(data)
+    if kind is not None:
+        argument = "-" if source == "<stdin>" else source
+        message = f"looks like Azure output, {kind}, not a facts file: turn it into facts with kb-engine facts from-azure {argument}"
+        raise InputError([Problem(source, "", message)])
 
 
 def _problems(exc: ValidationError, data: object, source: str) -> Iterable[Problem]:

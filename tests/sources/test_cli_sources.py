@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from kb_engine.facts.load import validate_facts
@@ -132,3 +133,25 @@ def test_help_shows_examples() -> None:
     for args in (("facts", "from-azure", "--help"), ("collect", "--help"), ("facts", "--help")):
         result = run(*args)
         assert result.returncode == 0 and "kb-engine " in result.stdout.split("Example", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["VirtualMachine_Get_InstanceView.json", "ResourcesFilterQuery.json", "Disk_ListByResourceGroup.json", "ListJobs.json",
+     "VirtualMachineExtension_List_MaximumSet_Gen.json"],
+)
+def test_diagnose_given_azure_output_names_from_azure(name: str) -> None:
+    """`kb-engine diagnose` on a real Azure document: exit 2, one message saying it is Azure output and naming
+    `kb-engine facts from-azure FILE` -- not a list of unknown fields."""
+    result = run("diagnose", AZURE / name)
+    assert result.returncode == 2
+    assert "looks like Azure output" in result.stderr
+    assert f"kb-engine facts from-azure {AZURE / name}" in result.stderr
+    assert "unknown field" not in result.stderr
+
+
+def test_diagnose_given_azure_output_on_stdin_names_dash() -> None:
+    """The real instance view piped to `kb-engine diagnose -`: the hint reads `kb-engine facts from-azure -`."""
+    result = run("diagnose", "-", stdin=(AZURE / "VirtualMachine_Get_InstanceView.json").read_text(encoding="utf-8"))
+    assert result.returncode == 2
+    assert "kb-engine facts from-azure -" in result.stderr

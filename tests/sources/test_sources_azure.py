@@ -114,6 +114,69 @@ def test_deallocated_vm_with_stale_ready_agent_leaves_both_unknown() -> None:
     assert "power_state" not in result.facts["vm"]
 
 
+@pytest.mark.parametrize(
+    ("os_name", "os", "distro"),
+    [("ubuntu", "linux", "ubuntu"), ("centos", "linux", "centos"), ("redhat", "linux", "rhel"), ("debian", "linux", "debian"),
+     ("Windows Server 2016 Datacenter", "windows", None)],
+)
+def test_os_name_gives_the_os_and_the_distribution(os_name: str, os: str, distro: str | None) -> None:
+    """Variant: the real instance view's osName replaced by what the Linux agent reports (its distribution) or Windows'
+    product name -> vm.os, and vm.distro as /etc/os-release spells it (redhat -> rhel)."""
+    doc = example("VirtualMachine_Get_InstanceView.json")
+    body(doc)["osName"] = os_name
+    vm = facts_of(("iv.json", doc))["vm"]
+    assert vm["os"] == os
+    assert vm.get("distro") == distro
+
+
+def test_a_ready_agent_is_installed_even_without_a_readable_version() -> None:
+    """Variant: the real instance view's vmAgentVersion set to 'Unknown' while the agent reports Ready -> installed, version unknown."""
+    doc = example("VirtualMachine_Get_InstanceView.json")
+    body(doc)["vmAgent"]["vmAgentVersion"] = "Unknown"
+    assert facts_of(("iv.json", doc))["agent"] == {"status": "ready", "installed": True}
+
+
+# ---------------------------------------------------------------------------
+# VM extensions (az vm extension list / show)
+
+
+def test_extension_list_gives_each_extension_and_its_state() -> None:
+    """The real VirtualMachineExtension_List: extension extType, provisioningState Creating (its instance view's status
+    codes are placeholders, so the provisioning state is the one read)."""
+    assert facts_of(("ext.json", example("VirtualMachineExtension_List_MaximumSet_Gen.json"))) == {
+        "extensions": [{"name": "extType", "state": "creating"}]
+    }
+
+
+def test_backup_extension_state_from_az_vm_extension_show() -> None:
+    """Variant: the az CLI shape of `az vm extension show` -- the real extension with properties flattened (its own type as
+    typePropertiesType) -- made the Linux backup extension, Failed -> extensions[VMSnapshotLinux] failed."""
+    ext = body(example("VirtualMachineExtension_List_MaximumSet_Gen.json"))["value"][0]
+    props = ext.pop("properties")
+    props.pop("instanceView")
+    az_output = ext | props | {"typePropertiesType": props.pop("type"), "name": "VMSnapshotLinux"}
+    az_output.update(typePropertiesType="VMSnapshotLinux", publisher="Microsoft.Azure.RecoveryServices", provisioningState="Failed")
+    assert facts_of(("ext.json", az_output))["extensions"] == [{"name": "VMSnapshotLinux", "state": "failed"}]
+
+
+def test_an_extension_body_without_type_is_recognised_by_its_id() -> None:
+    """The real VirtualMachineExtension_Get_MinimumSet (only location and an id under /virtualMachines/myVM/extensions/):
+    recognised, it names no extension type, so it gives no facts -- and it is not refused."""
+    assert facts_of(("ext.json", example("VirtualMachineExtension_Get_MinimumSet_Gen.json"))) == {}
+
+
+def test_extensions_of_another_vm_are_refused_with_the_vm_model() -> None:
+    """The real extension list is under VM myVM of myResourceGroup; with the real VM model of that VM it merges, with
+    a variant VM model renamed otherVM it is refused."""
+    vm = example("VirtualMachine_Get_WithVMSizeProperties.json")
+    facts = facts_of(("vm.json", vm), ("ext.json", example("VirtualMachineExtension_List_MaximumSet_Gen.json")))
+    assert {"name": "extType", "state": "creating"} in facts["extensions"]
+    body(vm)["id"] = MY_VM_ID.replace("myVM", "otherVM")
+    body(vm)["name"] = "otherVM"
+    with pytest.raises(InputError, match="describes another VM"):
+        facts_from_azure([("vm.json", vm), ("ext.json", example("VirtualMachineExtension_List_MaximumSet_Gen.json"))])
+
+
 # ---------------------------------------------------------------------------
 # VM model
 
@@ -191,6 +254,14 @@ def test_disk_list_of_one_vm_gives_each_disks_size_and_ade_flag() -> None:
         ("myManagedDisk2", 10, False),
         ("myManagedDisk3", 200, True),
     ]
+
+
+def test_a_disk_body_without_type_is_recognised_by_its_id() -> None:
+    """Variant: the real Disk_Get without its type and with diskSizeGB removed -> still a disk (its id is under /disks/)."""
+    doc = example("Disk_Get.json")
+    del body(doc)["type"]
+    del body(doc)["properties"]["diskSizeGB"]
+    assert facts_of(("disk.json", doc))["vm"]["disks"] == [{"name": "myManagedDisk", "encrypted": True}]
 
 
 def test_server_side_encryption_is_not_ade() -> None:
