@@ -28,7 +28,8 @@ from typing import Any
 
 from kb_engine.errors import InputError, Problem
 
-from .azure import Listing, as_document, facts_of_documents, unwrap
+from .azure import as_document, facts_of_documents
+from .azure_shapes import Listing, unwrap
 from .azure_map import AzureDocument, kind_of, name_in_id, vm_id_of
 from .merge import MergeResult
 

@@ -140,7 +140,7 @@ def validate_facts(data: object, source: str) -> Facts:
 
 def _refuse_azure_output(data: object, source: str) -> None:
     """Raise one clear error when invalid facts are in fact Azure output, naming the command that reads it."""
-    from .azure import azure_kind_of
+    from .azure_shapes import azure_kind_of
 
     kind = azure_kind_of(data)
     if kind is not None:
