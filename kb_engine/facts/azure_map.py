@@ -686,7 +686,7 @@ def map_jobs(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
     job, a list of other kinds of job (restores, cross-region restores), or a list whose jobs
     all have one status (as ``az backup job list --status`` prints) leave it unknown, with a note.
     """
-    jobs = [_props(item) for item in doc.items if (_text(_props(item).get("jobType")) or "").casefold() in _JOB_TYPES]
+    jobs = [_props(item) for item in doc.items if _is_vm_job(_props(item))]
     entities = {name.casefold(): name for job in jobs if (name := _text(job.get("entityFriendlyName")))}
     target = ctx.vm_name
     if target is None:
@@ -724,6 +724,14 @@ def map_jobs(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
         else:
             notes.append(f"{doc.source}: the last job failed without a string error code; give the code the portal shows")
     return partial
+
+
+def _is_vm_job(job: Mapping[str, Any]) -> bool:
+    """A job of an Azure VM backup (AzureIaaSVMJob; rows without jobType by their backupManagementType)."""
+    job_type = _text(job.get("jobType"))
+    if job_type is not None:
+        return job_type.casefold() in _JOB_TYPES
+    return (_text(job.get("backupManagementType")) or "").casefold() == "azureiaasvm"
 
 
 _FILTER_RE = re.compile(r"\b(status|operation)\s+eq\s+'([^']*)'", re.IGNORECASE)
