@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
-    from kb_engine.knowledge.model import Cause, CodeEntry, Edition, Finding, KnowledgeBase, Procedure, Step
+    from kb_engine.knowledge.model import Edition, KnowledgeBase
 
 __all__ = ["kb_group", "lint_command"]
 
@@ -130,7 +129,9 @@ def list_command(edition: str | None, lang: str, fmt: str, kb_path: str | None) 
     """
     ed = _load(kb_path).edition(edition)
     if fmt == "json":
-        click.echo(_dump(_list_data(ed, lang)), nl=False)
+        from kb_engine.knowledge.browse import listing
+
+        click.echo(_dump(listing(ed, lang)), nl=False)
     elif fmt == "markdown":
         click.echo(_list_markdown(ed, lang), nl=False)
     else:
@@ -141,29 +142,6 @@ def _count(n: int, lang: str) -> str:
     if lang == "ja":
         return f"原因 {n} 件"
     return f"{n} cause{'s' if n != 1 else ''}"
-
-
-def _list_data(ed: Edition, lang: str) -> dict[str, Any]:
-    return {
-        "edition": ed.id,
-        "published": ed.published,
-        "lang": lang,
-        "title": ed.title.get(lang),
-        "codes": [
-            {
-                "names": list(entry.names),
-                "aliases": list(entry.aliases),
-                "message": ed.fill(entry.message, lang),
-                "causes": list(entry.causes),
-                "cause_count": len(entry.causes),
-            }
-            for entry in ed.codes
-        ],
-        "causes": [
-            {"id": c.id, "ref": c.ref, "title": ed.fill(c.title, lang), "parent": c.parent} for c in ed.causes.values()
-        ],
-        "procedures": [{"id": p.id, "ref": p.ref, "title": ed.fill(p.title, lang)} for p in ed.procedures.values()],
-    }
 
 
 def _list_text(ed: Edition, lang: str) -> str:
@@ -221,13 +199,14 @@ def show_command(name: str, edition: str | None, lang: str, fmt: str, kb_path: s
       kb-engine kb show B --format markdown
       kb-engine kb show finding:rp_group_locked --format json
     """
+    from kb_engine.knowledge import handbook as hb
+    from kb_engine.knowledge.browse import entity_data, find_entity
+
     kb = _load(kb_path)
     ed = kb.edition(edition)
-    kind, item = _find(kb, ed, name)
-    from kb_engine.knowledge import handbook as hb
-
+    kind, item = find_entity(kb, ed, name)
     if fmt == "json":
-        click.echo(_dump(_show_data(ed, kind, item, lang)), nl=False)
+        click.echo(_dump(entity_data(ed, kind, item, lang)), nl=False)
         return
     if kind == "code":
         lines = hb.code_section(ed, item, lang, level=1)
@@ -242,80 +221,6 @@ def show_command(name: str, edition: str | None, lang: str, fmt: str, kb_path: s
     click.echo(text if fmt == "markdown" else _plain(text), nl=False)
 
 
-_PREFIXES = ("code", "cause", "procedure", "finding")
-
-
-def _find(kb: KnowledgeBase, ed: Edition, name: str) -> tuple[str, Any]:
-    """What ``name`` refers to in the edition: (kind, entity).
-
-    Raises:
-        UnknownErrorCodeError: a name that looks like an error code, and is none of the edition's.
-        InputError: any other unknown name, with the closest names; or one that exists only in other editions.
-    """
-    from kb_engine.errors import InputError, Problem, UnknownErrorCodeError
-    from kb_engine.knowledge.model import suggest
-
-    kinds: tuple[str, ...] = _PREFIXES
-    wanted = name
-    prefix, sep, rest = name.partition(":")
-    if sep and prefix in _PREFIXES:
-        kinds, wanted = (prefix,), rest
-    found = _lookup(ed, wanted, kinds)
-    if found is not None:
-        return found
-    elsewhere = [other.id for other in kb.editions if other.id != ed.id and _lookup(other, wanted, kinds) is not None]
-    if elsewhere:
-        raise InputError(
-            [Problem("kb show", "NAME", f"not in edition {ed.id}; it is in edition {', '.join(elsewhere)}", repr(name))],
-            summary=f"{name!r} is not in edition {ed.id}",
-        )
-    if "code" in kinds and re.fullmatch(r"[A-Z][A-Za-z0-9]{3,}", wanted):
-        raise UnknownErrorCodeError(name, suggest(wanted, kb.all_code_names()), "kb show", "NAME")
-    candidates = [
-        *kb.all_code_names(),
-        *(c for e in kb.editions for c in e.causes),
-        *(c.ref for e in kb.editions for c in e.causes.values() if c.ref),
-        *(p for e in kb.editions for p in e.procedures),
-        *(f for e in kb.editions for f in e.findings),
-    ]
-    close = suggest(wanted, sorted(set(candidates)))
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise InputError(
-        [
-            Problem(
-                "kb show", "NAME", f"no error code, cause, procedure or finding has this name{hint}", repr(name),
-                "a name from kb-engine kb list, a cause letter (A..J, E1, E2) or a finding id",
-            )
-        ],
-        summary=f"unknown name {name!r}",
-    )
-
-
-def _lookup(ed: Edition, name: str, kinds: tuple[str, ...]) -> tuple[str, Any] | None:
-    if "code" in kinds:
-        entry = ed.code(name)
-        if entry is None:
-            folded = [e for e in ed.codes if name.lower() in {n.lower() for n in (*e.names, *e.aliases)}]
-            entry = folded[0] if len(folded) == 1 else None
-        if entry is not None:
-            return "code", entry
-    if "cause" in kinds:
-        if name in ed.causes:
-            return "cause", ed.causes[name]
-        for cause in ed.causes.values():
-            if cause.ref is not None and cause.ref.lower() == name.lower():
-                return "cause", cause
-    if "procedure" in kinds:
-        if name in ed.procedures:
-            return "procedure", ed.procedures[name]
-        for proc in ed.procedures.values():
-            if proc.ref is not None and proc.ref.lower() == name.lower():
-                return "procedure", proc
-    if "finding" in kinds and name in ed.findings:
-        return "finding", ed.findings[name]
-    return None
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -328,82 +233,6 @@ def _plain(markdown: str) -> str:
             line = line.lstrip("#").strip()
         lines.append(line.replace("**", ""))
     return "\n".join(lines) + "\n"
-
-
-def _steps_data(ed: Edition, steps: tuple[Step, ...], lang: str) -> list[dict[str, Any]]:
-    from kb_engine.knowledge.conditions import to_data
-
-    return [
-        {
-            "text": ed.fill(step.text, lang),
-            "command": step.command,
-            "link": step.link,
-            "when": to_data(step.when) if step.when is not None else None,
-            "procedure": step.procedure,
-            "variants": [
-                {"label": v.label.get(lang), "command": v.command, "when": to_data(v.when) if v.when is not None else None}
-                for v in step.variants
-            ],
-        }
-        for step in steps
-    ]
-
-
-def _show_data(ed: Edition, kind: str, item: Any, lang: str) -> dict[str, Any]:
-    from kb_engine.knowledge.conditions import refs_of, to_data
-    from kb_engine.knowledge.handbook import codes_leading_to
-
-    base: dict[str, Any] = {"kind": kind, "edition": ed.id, "lang": lang}
-    if kind == "code":
-        entry: CodeEntry = item
-        return base | {
-            "id": entry.id,
-            "names": list(entry.names),
-            "aliases": list(entry.aliases),
-            "message": ed.fill(entry.message, lang),
-            "summary": ed.fill(entry.summary, lang),
-            "advice": ed.fill(entry.advice, lang) if entry.advice is not None else None,
-            "causes": [
-                {"id": cid, "ref": ed.causes[cid].ref, "title": ed.fill(ed.causes[cid].title, lang), "children": list(ed.causes[cid].children)}
-                for cid in entry.causes
-            ],
-        }
-    if kind == "cause":
-        cause: Cause = item
-        return base | {
-            "id": cause.id,
-            "ref": cause.ref,
-            "title": ed.fill(cause.title, lang),
-            "summary": ed.fill(cause.summary, lang),
-            "parent": cause.parent,
-            "children": list(cause.children),
-            "codes": codes_leading_to(ed, cause.id),
-            "applies": to_data(cause.applies) if cause.applies is not None else None,
-            "when": to_data(cause.when),
-            "findings": {
-                fid: ed.fill(ed.findings[fid].text, lang)
-                for fid in sorted(refs_of(cause.when)[0] | (refs_of(cause.applies)[0] if cause.applies is not None else set()))
-            },
-            "steps": _steps_data(ed, cause.steps, lang),
-            "logs": list(cause.logs),
-            "notes": [ed.fill(n, lang) for n in cause.notes],
-        }
-    if kind == "procedure":
-        proc: Procedure = item
-        return base | {
-            "id": proc.id,
-            "ref": proc.ref,
-            "title": ed.fill(proc.title, lang),
-            "steps": _steps_data(ed, proc.steps, lang),
-            "notes": [ed.fill(n, lang) for n in proc.notes],
-        }
-    finding: Finding = item
-    return base | {
-        "id": finding.id,
-        "text": ed.fill(finding.text, lang),
-        "question": ed.fill(finding.question, lang),
-        "when": to_data(finding.when),
-    }
 
 
 @kb_group.command("handbook", epilog=_KB_EXIT)

@@ -21,7 +21,7 @@ from kb_engine.errors import InputError, Problem
 from kb_engine.io.read import UniqueKeyLoader
 from kb_engine.knowledge.vocabulary import Facts
 
-__all__ = ["FactsSource", "load_facts", "parse_facts_text", "validate_facts"]
+__all__ = ["FactsSource", "load_facts", "parse_document", "parse_facts_bytes", "parse_facts_text", "validate_facts"]
 
 FactsSource = Facts | Mapping[str, Any] | str | Path
 """What :func:`load_facts` accepts: a model, a dict, a path, or ``"-"`` for standard input."""
@@ -84,11 +84,20 @@ def load_facts(source: FactsSource, *, stdin: IO[str] | None = None) -> Facts:
         raise InputError([Problem(str(path), "", "is a directory, not a facts file")]) from None
     except OSError as exc:
         raise InputError([Problem(str(path), "", f"cannot be read: {exc.strerror or exc}")]) from None
+    return validate_facts(parse_facts_bytes(raw, str(path)), str(path))
+
+
+def parse_facts_bytes(raw: bytes, source: str) -> object:
+    """Decode (UTF-8, with or without a byte-order mark) and parse a JSON or YAML document, not yet validated.
+
+    Raises:
+        InputError: the bytes are too many, not UTF-8, or not valid JSON/YAML.
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError([Problem(str(path), "", f"is not UTF-8 text (byte {exc.start})")]) from None
-    return parse_facts_text(text, str(path))
+        raise InputError([Problem(source, "", f"is not UTF-8 text (byte {exc.start})")]) from None
+    return parse_document(text, source)
 
 
 def parse_facts_text(text: str, source: str) -> Facts:
@@ -96,6 +105,15 @@ def parse_facts_text(text: str, source: str) -> Facts:
 
     Raises:
         InputError: the text is too large, not valid JSON/YAML, or the facts are invalid.
+    """
+    return validate_facts(parse_document(text, source), source)
+
+
+def parse_document(text: str, source: str) -> object:
+    """Parse a JSON or YAML document as facts files are read (bare versions stay text), without validating it.
+
+    Raises:
+        InputError: the text is too large or not valid JSON/YAML.
     """
     if len(text) > _MAX_BYTES:
         raise InputError([Problem(source, "", f"is larger than {_MAX_BYTES // (1024 * 1024)} MiB")])
@@ -113,7 +131,7 @@ def parse_facts_text(text: str, source: str) -> Facts:
             raise InputError([Problem(source, "", f"is not valid JSON or YAML: {exc}")]) from None
     except RecursionError:
         raise InputError([Problem(source, "", "is nested too deeply")]) from None
-    return validate_facts(data, source)
+    return data
 
 
 def validate_facts(data: object, source: str) -> Facts:
