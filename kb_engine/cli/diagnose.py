@@ -119,16 +119,28 @@ def diagnose_command(
 Exit codes:
   0   schema printed
   2   unknown schema name
+  3   openapi: the serve extra is not installed
 """)
-@click.argument("which", type=click.Choice(["facts", "report", "kb"]))
-def schema_command(which: str) -> None:
-    """Print the JSON Schema of facts files, of the report, or of the knowledge files.
+@click.argument("which", type=click.Choice(["facts", "report", "kb", "openapi"]))
+def schema_command(which: str) -> int | None:
+    """Print the JSON Schema of facts files, of the report, or of the knowledge files (or the service's OpenAPI document).
 
     \b
     Example:
       kb-engine schema facts > facts.schema.json
     """
+    if which == "openapi":
+        from .serve import missing_extra
+
+        missing = missing_extra()
+        if missing is not None:
+            return missing
+        from kb_engine.serve.openapi import committed_text
+
+        click.echo(committed_text(), nl=False)
+        return None
     from kb_engine.schemas import schema_text
 
     click.echo(schema_text(which), nl=False)
+    return None
 

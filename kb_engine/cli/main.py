@@ -62,6 +62,7 @@ def _register_commands() -> None:
     from .diagnose import diagnose_command, schema_command
     from .diagrams import diagrams_command
     from .kb import kb_group, lint_command
+    from .serve import serve_command
     from .sources import collect_command, facts_group
 
     for command in (
@@ -73,6 +74,7 @@ def _register_commands() -> None:
         kb_group,
         lint_command,
         schema_command,
+        serve_command,
     ):
         cli.add_command(command)
 

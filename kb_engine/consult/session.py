@@ -222,6 +222,7 @@ def next_step(
     kb: KnowledgeBase | None = None,
     questions: QuestionBank | None = None,
     source: str = "<facts>",
+    skip_source: str = "--skip",
 ) -> Question | Report:
     """The next question of a consultation, or its report when nothing is left to ask.
 
@@ -234,6 +235,7 @@ def next_step(
         kb: the knowledge base; the shipped one when None.
         questions: the questions; those that go with ``kb`` when None.
         source: how to name the facts in error messages.
+        skip_source: how to name ``skipped`` in error messages.
 
     Returns:
         A :class:`Question`, or the diagnosis :class:`Report` once a cause of the code is
@@ -246,7 +248,7 @@ def next_step(
             ``UnknownEditionError`` are InputErrors too.
         KnowledgeBaseError: the questions do not load.
     """
-    state = _prepare(code, facts, edition, lang, skipped, kb, questions, source)
+    state = _prepare(code, facts, edition, lang, skipped, kb, questions, source, skip_source)
     selected, entry, bank, flat, language = state.edition, state.entry, state.bank, state.flat, state.lang
     statuses = evaluate_edition(selected, flat).causes
     walk_ids = cause_walk(selected, entry)
@@ -308,6 +310,7 @@ def _prepare(
     kb: KnowledgeBase | None,
     questions: QuestionBank | None,
     source: str,
+    skip_source: str = "--skip",
 ) -> _State:
     language: Literal["en", "ja"] = "ja" if lang == "ja" else "en"
     base = kb if kb is not None else default_kb()
@@ -329,7 +332,7 @@ def _prepare(
         problems = []
         for name in unknown:
             close = suggest(name, list(fact_catalog()))
-            problems.append(Problem("--skip", name, "unknown fact" + (f"; did you mean {', '.join(close)}?" if close else "")))
+            problems.append(Problem(skip_source, name, "unknown fact" + (f"; did you mean {', '.join(close)}?" if close else "")))
         raise InputError(problems)
     doc = {"observed_error": code, **{k: v for k, v in doc.items() if k != "observed_error"}}
     model = validate_facts(doc, source)

@@ -38,9 +38,9 @@ LEAF_COMMANDS = _commands(cli)
 
 
 def test_every_command_is_reachable() -> None:
-    """The console script offers every feature: diagnose, consult, diagrams, facts, collect, kb, lint, schema."""
+    """The console script offers every feature: diagnose, consult, diagrams, facts, collect, kb, lint, schema, serve."""
     assert {path[0] for path in LEAF_COMMANDS} == {
-        "collect", "consult", "diagnose", "diagrams", "facts", "kb", "lint", "schema",
+        "collect", "consult", "diagnose", "diagrams", "facts", "kb", "lint", "schema", "serve",
     }
 
 

@@ -1,0 +1,77 @@
+"""The real server process: `kb-engine serve` on a free port, a health check, a diagnosis, a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from serve_helpers import FACTS
+
+KB_ENGINE = str(Path(sys.executable).parent / "kb-engine")
+TOKEN = "process-test-token-0123456789"
+
+
+def request(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body is not None else "GET")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as answer:  # noqa: S310 (a loopback URL this test built)
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def read_events(stream: Any, until: str, deadline: float) -> list[dict[str, Any]]:
+    """JSON log lines from the server's stderr, up to the first whose message starts with ``until``."""
+    events = []
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            break
+        events.append(json.loads(line))  # every line of the log is JSON
+        if events[-1]["message"].startswith(until):
+            return events
+    raise AssertionError(f"no {until!r} in the log: {events}")
+
+
+def test_start_serve_and_stop_on_sigterm(tmp_path: Path) -> None:
+    """The process listens on 127.0.0.1 only, answers, logs JSON lines, and exits 0 once SIGTERM has stopped it."""
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_ENGINE_TOKEN")}
+    with subprocess.Popen(
+        [KB_ENGINE, "serve", "--port", "0", "--token-file", str(token_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    ) as server:
+        try:
+            started = read_events(server.stderr, "listening on", time.monotonic() + 60)
+            listening = started[-1]
+            assert listening["host"] == "127.0.0.1" and listening["port"] > 0
+            base = f"http://127.0.0.1:{listening['port']}"
+            ready = time.monotonic() + 60
+            while request(f"{base}/readyz")[0] != 200:
+                assert time.monotonic() < ready, "never ready"
+                time.sleep(0.1)
+            assert request(f"{base}/healthz") == (200, b'{"status":"ok"}')
+            auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/yaml"}
+            status, body = request(f"{base}/v1/diagnose", (FACTS / "linux-agent-outdated.yaml").read_bytes(), auth)
+            assert status == 200 and json.loads(body)["verdict"] == "problems"
+            assert request(f"{base}/v1/diagnose", b"", {"Content-Type": "application/yaml"})[0] == 401
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=30) == 0
+            assert server.stderr is not None and server.stdout is not None
+            events = [json.loads(line) for line in server.stderr.read().splitlines()]
+            assert server.stdout.read() == ""
+        finally:
+            if server.poll() is None:
+                server.kill()
+    access = [e for e in events if e["logger"] == "kb_engine.serve.access"]
+    assert [(e["route"], e["status"]) for e in access][-2:] == [("/v1/diagnose", 200), ("/v1/diagnose", 401)]
+    assert events[-1]["message"] == "stopped"
