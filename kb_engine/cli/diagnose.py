@@ -135,9 +135,9 @@ def schema_command(which: str) -> int | None:
         missing = missing_extra()
         if missing is not None:
             return missing
-        from kb_engine.serve.openapi import committed_text
+        from kb_engine.serve.app import committed_openapi
 
-        click.echo(committed_text(), nl=False)
+        click.echo(committed_openapi(), nl=False)
         return None
     from kb_engine.schemas import schema_text
 

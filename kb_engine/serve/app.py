@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-
-from kb_engine import __version__
 
 from .auth import token_check
 from .handlers import install_handlers
 from .limits import BodyLimit, TimeLimit
 from .observe import Observe
-from .openapi import openapi_document
+from .openapi import openapi_document, openapi_text
 from .routes.consult import consult_router
 from .routes.diagnose import diagnose_router
 from .routes.diagrams import diagrams_router
@@ -24,7 +23,14 @@ from .routes.kb import kb_router
 from .service import Service
 from .settings import ServeSettings
 
-__all__ = ["create_app"]
+__all__ = ["committed_openapi", "create_app"]
+
+
+def _version() -> str:
+    try:
+        return version("kb-engine")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0.0.0"
 
 
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
@@ -49,7 +55,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="kb-engine",
-        version=__version__,
+        version=_version(),
         docs_url=None,  # the interactive pages load scripts from elsewhere; /openapi.json is the contract
         redoc_url=None,
         lifespan=lifespan,
@@ -74,3 +80,11 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.add_middleware(TimeLimit, seconds=settings.time_limit, on_reject=service.metrics.reject)
     app.add_middleware(Observe, metrics=service.metrics)
     return app
+
+
+def committed_openapi() -> str:
+    """The OpenAPI document of the service as shipped (default settings, the shipped knowledge base).
+
+    It is committed as ``kb_engine/schemas/openapi.json``; ``kb-engine schema openapi`` prints it.
+    """
+    return openapi_text(create_app())

@@ -1,8 +1,8 @@
 """The OpenAPI document: the routes' own description plus the library's models as its schemas.
 
 The document is committed as ``kb_engine/schemas/openapi.json`` (``kb-engine
-schema openapi`` prints it) and a test keeps it equal to what the application
-generates, as it does for the other schemas.
+schema openapi`` prints it, :func:`kb_engine.serve.app.committed_openapi`) and a
+test keeps it equal to what the application generates, as for the other schemas.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from kb_engine.report.model import Report
 from .models import ConsultStep, EditionsList, Health, KbEntity, KbListing, Ready
 from .problems import ProblemDetails
 
-__all__ = ["committed_text", "openapi_document", "openapi_text"]
+__all__ = ["openapi_document", "openapi_text"]
 
 _MODELS: list[tuple[type[BaseModel], JsonSchemaMode]] = [
     (Facts, "validation"),
@@ -64,10 +64,3 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
 def openapi_text(app: FastAPI) -> str:
     """The document as canonical JSON text (sorted keys, trailing newline)."""
     return json.dumps(openapi_document(app), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
-
-
-def committed_text() -> str:
-    """The document of the service as shipped (default settings, the shipped knowledge base): schemas/openapi.json."""
-    from .app import create_app
-
-    return openapi_text(create_app())

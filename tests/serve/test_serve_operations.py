@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from serve_helpers import REPO, YAML, facts_file, serving
 
-from kb_engine.serve.openapi import committed_text
+from kb_engine.serve.app import committed_openapi
 
 KB_ENGINE = str(Path(sys.executable).parent / "kb-engine")
 OPENAPI = REPO / "kb_engine" / "schemas" / "openapi.json"
@@ -77,7 +77,7 @@ def test_every_answer_says_nosniff(client: TestClient) -> None:
 def test_the_committed_openapi_document_is_fresh(client: TestClient) -> None:
     """kb_engine/schemas/openapi.json is what the service serves and what `kb-engine schema openapi` prints."""
     committed = OPENAPI.read_text(encoding="utf-8")
-    assert committed == committed_text(), "regenerate: kb-engine schema openapi > kb_engine/schemas/openapi.json"
+    assert committed == committed_openapi(), "regenerate: kb-engine schema openapi > kb_engine/schemas/openapi.json"
     assert client.get("/openapi.json").json() == json.loads(committed)
     printed = subprocess.run([KB_ENGINE, "schema", "openapi"], capture_output=True, text=True, timeout=120)
     assert printed.returncode == 0 and printed.stdout == committed

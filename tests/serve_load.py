@@ -1,0 +1,214 @@
+"""Load test of `kb-engine serve`, run on demand (not collected by pytest), on the loopback address only.
+
+    .venv/bin/python tests/serve_load.py                   # 50 clients, 20,000 requests, 10 % bad input
+    .venv/bin/python tests/serve_load.py --requests 2000   # a quicker run
+
+It starts `kb-engine serve` on 127.0.0.1 (a free port; no other address is ever
+used), waits until it is ready, and sends a fixed, seeded mix of requests from
+concurrent clients: diagnoses of generated VMs (JSON and YAML, both languages
+and editions), consultation steps, knowledge-base look-ups and decision trees,
+with a share of bad input (invalid facts, unreadable bodies, misspelt codes,
+invalid parameters). Then it stops the server with SIGTERM and reports.
+
+It passes (exit 0) when no request is lost (every one answered), none is
+answered 5xx, every good one 200 and every bad one 4xx with its problems. It
+stops by itself: a fixed number of requests, and a deadline (--deadline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from factsgen import random_facts  # noqa: E402
+
+KB_ENGINE = str(Path(sys.executable).parent / "kb-engine")
+HOST = "127.0.0.1"  # the loopback address, and nothing else
+CODES = ["GuestAgentSnapshotTaskStatusError", "UserErrorGuestAgentStatusUnavailable", "BackUpOperationFailed", "UserErrorRpCollectionLimitReached"]
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    body: bytes | None
+    media_type: str | None
+    bad: bool
+
+
+def plan(count: int, bad_share: float, seed: int) -> list[Call]:
+    """The requests, in a fixed order for a seed."""
+    rng = random.Random(seed)
+    vms = random_facts(seed, 500, CODES)
+    calls: list[Call] = []
+    for index in range(count):
+        if rng.random() < bad_share:
+            calls.append(_bad(rng, index))
+            continue
+        kind = rng.random()
+        lang = rng.choice(["en", "ja"])
+        edition = rng.choice(["2019-07", "2019-12"])
+        vm = vms[index % len(vms)]
+        if kind < 0.70:
+            if rng.random() < 0.5:
+                calls.append(Call("POST", f"/v1/diagnose?edition={edition}&lang={lang}", json.dumps(vm).encode(), "application/json", False))
+            else:
+                calls.append(Call("POST", f"/v1/diagnose?edition={edition}&lang={lang}&format=text", yaml.safe_dump(vm).encode(), "application/yaml", False))
+        elif kind < 0.85:
+            known = {k: v for k, v in vm.items() if k in ("vm", "agent") and rng.random() < 0.5}
+            calls.append(Call("POST", f"/v1/consult/{rng.choice(CODES)}?lang={lang}&edition=2019-12", json.dumps(known).encode(), "application/json", False))
+        elif kind < 0.95:
+            calls.append(Call("GET", f"/v1/kb/codes/{rng.choice(CODES)}?lang={lang}&edition={edition}", None, None, False))
+        else:
+            calls.append(Call("GET", f"/v1/diagrams/{edition}/{lang}/{rng.choice(CODES)}.mmd", None, None, False))
+    return calls
+
+
+def _bad(rng: random.Random, index: int) -> Call:
+    kind = index % 4
+    if kind == 0:
+        body = json.dumps({"vm": {"os": "linx"}, "agent": {"version": "two"}, "backup": {"backups_per_day": -3}}).encode()
+        return Call("POST", "/v1/diagnose", body, "application/json", True)
+    if kind == 1:
+        return Call("POST", "/v1/diagnose", b"vm: {os: linux\nagent: [", "application/yaml", True)
+    if kind == 2:
+        return Call("POST", "/v1/consult/GuestAgentSnapshotTaskStatusEror", b"{}", "application/json", True)
+    return Call("GET", f"/v1/kb/codes?lang=xx{rng.randrange(100)}", None, None, True)
+
+
+@dataclass
+class Outcome:
+    call: Call
+    status: int | None
+    seconds: float
+    problems: int
+    error: str | None = None
+
+
+async def send_all(base: str, calls: list[Call], clients: int, deadline: float) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    queue: asyncio.Queue[Call] = asyncio.Queue()
+    for call in calls:
+        queue.put_nowait(call)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60.0) as client:
+
+        async def worker() -> None:
+            while not queue.empty() and time.monotonic() < deadline:
+                call = queue.get_nowait()
+                headers = {"Content-Type": call.media_type} if call.media_type else {}
+                started = time.perf_counter()
+                try:
+                    response = await client.request(call.method, call.path, content=call.body, headers=headers)
+                except httpx.HTTPError as exc:
+                    outcomes.append(Outcome(call, None, time.perf_counter() - started, 0, f"{type(exc).__name__}: {exc}"))
+                    continue
+                elapsed = time.perf_counter() - started
+                problems = 0
+                if response.headers.get("content-type") == "application/problem+json":
+                    problems = len(response.json().get("problems", []))
+                outcomes.append(Outcome(call, response.status_code, elapsed, problems))
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    return outcomes
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
+    command = [
+        KB_ENGINE, "serve", "--host", HOST, "--port", "0", "--no-access-log",
+        "--workers", str(args.workers), "--queue", str(args.queue), "--backend", args.backend,
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_ENGINE_TOKEN")}
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    assert server.stderr is not None
+    for line in server.stderr:
+        event = json.loads(line)
+        if event.get("event") == "listening":
+            return server, int(event["port"])
+    raise SystemExit(f"the server did not start (exit {server.wait()})")
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=20_000, help="requests in all (default 20000)")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    parser.add_argument("--bad", type=float, default=0.10, help="share of bad input (default 0.10)")
+    parser.add_argument("--backend", choices=["direct", "experta"], default="direct", help="the server's backend (default direct)")
+    parser.add_argument("--workers", type=int, default=4, help="the server's --workers (default 4)")
+    parser.add_argument("--queue", type=int, default=64, help="the server's --queue (default 64)")
+    parser.add_argument("--deadline", type=float, default=900.0, help="seconds after which the run stops, failed (default 900)")
+    parser.add_argument("--seed", type=int, default=19)
+    args = parser.parse_args()
+
+    calls = plan(args.requests, args.bad, args.seed)
+    server, port = start_server(args)
+    base = f"http://{HOST}:{port}"
+    try:
+        ready_by = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > ready_by:
+                raise SystemExit("the server never became ready")
+            time.sleep(0.1)
+        started = time.perf_counter()
+        outcomes = asyncio.run(send_all(base, calls, args.clients, time.monotonic() + args.deadline))
+        wall = time.perf_counter() - started
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            stopped = server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            stopped = server.wait()
+
+    statuses = Counter(o.status for o in outcomes)
+    lost = len(calls) - sum(1 for o in outcomes if o.status is not None)
+    server_errors = sum(1 for o in outcomes if o.status is not None and o.status >= 500)
+    good_not_200 = [o for o in outcomes if not o.call.bad and o.status != 200]
+    bad = [o for o in outcomes if o.call.bad]
+    bad_answered = [o for o in bad if o.status is not None and 400 <= o.status < 500 and o.problems > 0]
+    latencies = [o.seconds * 1000 for o in outcomes if o.status is not None]
+    print(f"kb-engine serve load test on {HOST}: {platform.machine()}, CPython {platform.python_version()}, {os.cpu_count()} cores")
+    print(f"server: --backend {args.backend} --workers {args.workers} --queue {args.queue}; {args.clients} concurrent clients")
+    print(f"requests: {len(calls)} ({len(bad)} bad input), answered: {len(calls) - lost}, lost: {lost}")
+    print(f"statuses: {dict(sorted((str(k), v) for k, v in statuses.items()))}")
+    print(f"5xx: {server_errors}; good requests not 200: {len(good_not_200)}; bad requests answered 4xx with problems: {len(bad_answered)}/{len(bad)}")
+    if latencies:
+        print(f"throughput: {len(latencies) / wall:.0f} requests/s over {wall:.1f} s")
+        print(f"latency: p50 {_percentile(latencies, 0.50):.1f} ms, p99 {_percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms")
+    print(f"server stopped with exit status {stopped}")
+    for outcome in good_not_200[:5]:
+        print(f"  unexpected: {outcome.call.method} {outcome.call.path} -> {outcome.status} {outcome.error or ''}")
+    passed = lost == 0 and server_errors == 0 and not good_not_200 and len(bad_answered) == len(bad) and stopped == 0
+    print("PASS" if passed else "FAIL")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
