@@ -62,10 +62,10 @@ def test_import_is_silent_even_with_warnings_as_errors() -> None:
     [pytest.param([CONSOLE_SCRIPT], id="kb-engine"), pytest.param([sys.executable, "-m", "kb_engine"], id="python-m")],
 )
 def test_version_option_prints_the_package_version(command: list[str | Path]) -> None:
-    """`kb-engine --version` and `python -m kb_engine --version` print the installed version."""
+    """`kb-engine --version` and `python -m kb_engine --version` print the installed version first."""
     result = _run(*command, "--version")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"kb-engine {kb_engine.__version__}"
+    assert result.stdout.splitlines()[0] == f"kb-engine {kb_engine.__version__}"
 
 
 def test_help_lists_the_exit_codes() -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from kb_engine.errors import EXIT_INTERRUPTED
+
+from .options import kb_option, output_option
+from .ui import SETTINGS, style_for
 
 if TYPE_CHECKING:
     from kb_engine.consult.session import Question
@@ -81,10 +83,6 @@ _UI = {
 }
 
 
-def _colour_wanted() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
 @click.command("consult", epilog=_EXIT_TEXT)
 @click.argument("code")
 @click.option("--facts", "facts_path", metavar="FILE|-", help="Facts already known (JSON or YAML; - reads standard input, --format json only).")
@@ -94,16 +92,19 @@ def _colour_wanted() -> bool:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="text: ask on the terminal, one question at a time; json: print the next step (a question or the report) and exit.",
 )
-@click.option("--save", type=click.Path(dir_okay=False), metavar="FILE", help="Save the facts (given and answered) as a facts file kb-engine diagnose reads.")
+@output_option(
+    "Save the facts (given and answered) as a facts file kb-engine diagnose reads.",
+    default=None, metavar="FILE", hidden_aliases=["--save"],
+)
 @click.option("--skip", "skip", multiple=True, metavar="FACT", help="A fact the user cannot answer: never ask it (repeatable).")
-@click.option("--kb", "kb_path", type=click.Path(exists=True, file_okay=False), metavar="PATH", help="A knowledge-base directory (with questions.yaml) instead of the shipped one.")
+@kb_option("A knowledge-base directory (with questions.yaml) instead of the shipped one.")
 def consult_command(
     code: str,
     facts_path: str | None,
     edition: str | None,
     lang: str,
     fmt: str,
-    save: str | None,
+    output: str | None,
     skip: tuple[str, ...],
     kb_path: str | None,
 ) -> int:
@@ -115,7 +116,7 @@ def consult_command(
     escalate), or when nothing left to ask could decide anything. On a
     terminal, type ? for where to find an answer, unknown to skip a
     question, back to change the previous answer; Ctrl-D ends with the report
-    so far (and saves with --save), Ctrl-C quits without saving.
+    so far (and saves with -o), Ctrl-C quits without saving.
 
     With --format json nothing is asked: the next step is printed as one JSON
     document, {"type": "question", "fact": ..., ...} or {"type": "report",
@@ -125,7 +126,7 @@ def consult_command(
     \b
     Examples:
       kb-engine consult UserErrorGuestAgentStatusUnavailable
-      kb-engine consult GuestAgentSnapshotTaskStatusError --lang ja --save vm.yaml
+      kb-engine consult GuestAgentSnapshotTaskStatusError --lang ja -o vm.yaml
       kb-engine consult BackUpOperationFailed --facts vm.yaml --format json --skip network.azure_outbound
     """
     from kb_engine.consult.session import Question, next_step, step_json
@@ -147,10 +148,10 @@ def consult_command(
     first = next_step(code, doc, edition, lang, skipped=skip, kb=kb, questions=questions, source=source)
     if fmt == "json":
         click.echo(step_json(first), nl=False)
-        if save is not None:
-            _save(save, code, doc, list(skip), first, lang)
+        if output is not None:
+            _save(output, code, doc, list(skip), first, lang)
         return 0 if isinstance(first, Question) else _exit_code(first)
-    session = _Session(code, doc, list(skip), edition, lang, kb, questions, source, save)
+    session = _Session(code, doc, list(skip), edition, lang, kb, questions, source, output)
     try:
         return session.run(first)
     except KeyboardInterrupt:
@@ -177,7 +178,8 @@ def _save(path: str, code: str, doc: dict[str, Any], skipped: list[str], step: o
         header += ui["skipped_header"].format(facts=", ".join(skipped))
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
     write_atomic(path, header + body)
-    click.echo(ui["saved"].format(path=path), err=True)
+    if not SETTINGS.quiet:
+        click.echo(ui["saved"].format(path=path), err=True)
 
 
 class _Session:
@@ -206,7 +208,7 @@ class _Session:
         self.save_path = save
         self.history: list[tuple[str, str, Any]] = []  # (action, fact, previous value)
         self.ui = _UI[self.lang]
-        self.style: Any = click.style if _colour_wanted() else None
+        self.style: Any = style_for(sys.stdout)
 
     def out(self, text: str = "") -> None:
         sys.stdout.write(text + "\n")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+
+from .options import kb_option, output_option
+from .ui import info, is_terminal, style_for
 
 if TYPE_CHECKING:
     from kb_engine.engine.reasoner import Backend
@@ -23,10 +25,6 @@ Exit codes:
 """
 
 
-def _colour_wanted() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
 @click.command("diagnose", epilog=_EXIT_TEXT)
 @click.argument("files", nargs=-1, required=True, metavar="FILE... | -")
 @click.option("--edition", metavar="EDITION", help="Article edition: 2019-07 or 2019-12 (default: the newest).")
@@ -36,7 +34,7 @@ def _colour_wanted() -> bool:
     help="text for a terminal, json (JSON Lines for several files), markdown for a ticket.",
 )
 @click.option("--explain", is_flag=True, help="Show how every conclusion was derived, as a tree (text and markdown).")
-@click.option("-o", "--output", default="-", metavar="FILE|-", show_default=True, help="Where to write the report(s).")
+@output_option("Where to write the report(s).")
 @click.option(
     "--diagram", type=click.Path(dir_okay=False), metavar="PATH",
     help="Also draw the diagnosis on its error code's decision tree (the whole cause graph without one); the format follows the extension: .svg .png .pdf .dot.",
@@ -46,6 +44,7 @@ def _colour_wanted() -> bool:
     help="How the rules run: experta (forward chaining) or direct (the same rules step by step, "
     "much faster for many files; identical reports).",
 )
+@kb_option()
 def diagnose_command(
     files: tuple[str, ...],
     edition: str | None,
@@ -55,6 +54,7 @@ def diagnose_command(
     output: str,
     diagram: str | None,
     backend: Backend,
+    kb_path: str | None,
 ) -> int:
     """Diagnose VMs from facts files (JSON or YAML; - reads standard input).
 
@@ -81,14 +81,18 @@ def diagnose_command(
             raise click.BadParameter(
                 f"the file name must end in {', '.join('.' + f for f in OVERLAY_FORMATS)}", param_hint="--diagram"
             )
-    engine = Engine(edition, backend=backend)
+    from kb_engine.knowledge.load import default_kb, load_kb
+
+    engine = Engine(edition, kb=default_kb() if kb_path is None else load_kb(kb_path), backend=backend)
+    if "-" in files and is_terminal(sys.stdin):
+        info("reading facts from standard input (end with Ctrl-D)")
     loaded = [load_facts(name) for name in files]
     reports = [
         engine.diagnose(facts, lang=lang, source="<stdin>" if name == "-" else name)
         for name, facts in zip(files, loaded, strict=True)
     ]
     chunks: list[str] = []
-    style = click.style if (_colour_wanted() and output == "-" and fmt == "text") else None
+    style = style_for(sys.stdout) if (output == "-" and fmt == "text") else None
     for report in reports:
         if fmt == "json":
             chunks.append(report_json(report, indent=None) if len(reports) > 1 else report_json(report))
@@ -110,7 +114,7 @@ def diagnose_command(
     write_output(output, separator.join(chunks))
     if diagram is not None and rendered is not None:
         write_atomic(diagram, rendered)
-        click.echo(f"diagram written to {diagram}", err=True)
+        info(f"diagram written to {diagram}")
     problems = any(r.verdict == "problems" or r.escalation is not None for r in reports)
     return 1 if problems else 0
 

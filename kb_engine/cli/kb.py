@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .options import kb_option, output_option
+from .ui import SETTINGS
+
 if TYPE_CHECKING:
     from kb_engine.knowledge.model import Edition, KnowledgeBase
 
 __all__ = ["kb_group", "lint_command"]
 
-_KB_OPTION = click.option(
-    "--kb", "kb_path", type=click.Path(exists=True, file_okay=False), metavar="PATH",
-    help="A knowledge-base directory to use instead of the shipped one.",
-)
+_KB_OPTION = kb_option()
 _EDITION_OPTION = click.option(
     "--edition", metavar="EDITION", help="Article edition: 2019-07 or 2019-12 (default: the newest)."
 )
@@ -80,14 +80,16 @@ def lint_command(kb_path: str | None, fmt: str) -> int:
         for finding in findings:
             click.echo(str(finding))
     if not findings:
-        click.echo("lint: the knowledge base is clean", err=True)
+        if not SETTINGS.quiet:
+            click.echo("lint: the knowledge base is clean", err=True)
         return 0
     counts: dict[str, int] = {}
     for finding in findings:
         counts[finding.check] = counts.get(finding.check, 0) + 1
     detail = ", ".join(f"{n} {check}" for check, n in counts.items())
     total = len(findings)
-    click.echo(f"lint: {total} finding{'s' if total != 1 else ''} ({detail})", err=True)
+    if not SETTINGS.quiet:
+        click.echo(f"lint: {total} finding{'s' if total != 1 else ''} ({detail})", err=True)
     from kb_engine.errors import EXIT_FINDINGS, EXIT_KNOWLEDGE_BASE
 
     return EXIT_KNOWLEDGE_BASE if "load" in counts else EXIT_FINDINGS
@@ -105,7 +107,7 @@ def kb_group() -> None:
     Examples:
       kb-engine kb list --edition 2019-07
       kb-engine kb show UserErrorGuestAgentStatusUnavailable --lang ja
-      kb-engine kb handbook --out handbooks/
+      kb-engine kb handbook -o handbooks/
     """
 
 
@@ -238,21 +240,22 @@ def _plain(markdown: str) -> str:
 @kb_group.command("handbook", epilog=_KB_EXIT)
 @click.option("--edition", metavar="EDITION", help="Only this edition (default: every edition).")
 @click.option("--lang", type=click.Choice(["en", "ja"]), help="Only this language (default: both).")
-@click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True, metavar="DIR",
-    help="Directory to write handbook-<edition>-<lang>.md into (created if missing).",
+@output_option(
+    "Directory to write handbook-<edition>-<lang>.md into (created if missing).",
+    default=".", metavar="DIR", hidden_aliases=["--out"], directory=True,
 )
 @_KB_OPTION
-def handbook_command(edition: str | None, lang: str | None, out_dir: str, kb_path: str | None) -> None:
+def handbook_command(edition: str | None, lang: str | None, output: str, kb_path: str | None) -> None:
     """Write the knowledge base as Markdown handbooks, one per edition and language.
 
     Each file is written to a temporary file first and renamed into place, so
-    a reader never sees half a handbook. The paths written go to standard output.
+    a reader never sees half a handbook. The paths written go to standard output
+    (not with --quiet).
 
     \b
     Examples:
-      kb-engine kb handbook --out diagrams/handbook
-      kb-engine kb handbook --edition 2019-07 --lang ja --out /tmp
+      kb-engine kb handbook -o diagrams/handbook
+      kb-engine kb handbook --edition 2019-07 --lang ja -o /tmp
     """
     from kb_engine.io.write import write_atomic
     from kb_engine.knowledge.handbook import LANGS, handbook, handbook_name
@@ -262,6 +265,7 @@ def handbook_command(edition: str | None, lang: str | None, out_dir: str, kb_pat
     langs = [lang] if lang is not None else list(LANGS)
     for ed in editions:
         for one in langs:
-            target = Path(out_dir) / handbook_name(ed.id, one)
+            target = Path(output) / handbook_name(ed.id, one)
             write_atomic(target, handbook(ed, one))
-            click.echo(str(target))
+            if not SETTINGS.quiet:
+                click.echo(str(target))

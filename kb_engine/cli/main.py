@@ -16,6 +16,9 @@ import click
 
 from kb_engine.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KbEngineError
 
+from .options import add_global_options
+from .ui import SETTINGS
+
 __all__ = ["cli", "main"]
 
 
@@ -31,12 +34,34 @@ class _Group(click.Group):
             raise _StdoutClosed from exc
 
 
+def _version_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from kb_engine.knowledge.load import default_kb
+
+    try:
+        package = version("kb-engine")
+    except PackageNotFoundError:  # a source tree that was never installed, as kb_engine.__version__ says
+        package = "0.0.0"
+    kb = default_kb()
+    editions = ", ".join(kb.edition_ids)
+    return f"kb-engine {package}\nknowledge base {kb.kb_version}, editions {editions} (default {kb.default.id})\n"
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_version_text(), nl=False)
+        ctx.exit(0)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(None, "--version", package_name="kb-engine", prog_name="kb-engine", message="%(prog)s %(version)s")
-@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version, the knowledge base's version and its editions, and exit.")
+def cli() -> None:
     """Diagnose Azure VM backup failures caused by the VM agent or the backup extension.
+
+    Global options (--debug, -q/--quiet, --color) may be given before or after
+    the command. Shell completion: see the README ("Shell completion").
 
     \b
     Example:
@@ -52,8 +77,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
       70  internal error (rerun with --debug)
       130 interrupted (Ctrl-C)
     """
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
 
 
 def _register_commands() -> None:
@@ -77,6 +100,7 @@ def _register_commands() -> None:
         serve_command,
     ):
         cli.add_command(command)
+    add_global_options(cli)
 
 
 _register_commands()
@@ -89,10 +113,15 @@ def _stdout_gone() -> int:
     return EXIT_BROKEN_PIPE
 
 
+def _debug(args: list[str]) -> bool:
+    # The option sets SETTINGS when parsed; the arguments tell when parsing stopped before it.
+    return SETTINGS.debug or "--debug" in args[: args.index("--") if "--" in args else len(args)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the process exit status (the console-script entry point)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
+    SETTINGS.reset()
     try:
         try:
             result = cli.main(args=args, prog_name="kb-engine", standalone_mode=False)
@@ -100,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except click.exceptions.Exit as exc:  # ctx.exit(n), when click lets it through
             result = exc.exit_code
     except KbEngineError as exc:
-        if debug:
+        if _debug(args):
             traceback.print_exc()
         click.echo(f"kb-engine: error: {exc}", err=True)
         return exc.exit_code
@@ -117,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BrokenPipeError, _StdoutClosed):
         return _stdout_gone()
     except Exception as exc:
-        if debug:  # the traceback, but still exit 70: an uncaught exception would exit 1, "problems found"
+        if _debug(args):  # the traceback, but still exit 70: an uncaught exception would exit 1, "problems found"
             traceback.print_exc()
             return EXIT_INTERNAL
         click.echo(

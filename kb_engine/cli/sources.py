@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .options import output_option
+from .ui import info, warn
+
 if TYPE_CHECKING:
     from kb_engine.facts.merge import Conflict
 
@@ -103,11 +106,11 @@ def _summary(sources: list[str], provenance: dict[str, list[str]], conflicts: li
     for source, facts in by_source.items():
         leaves = [f for f in facts if not f.endswith("]") and f not in {"extensions", "vm.disks"}]
         listed = f": {', '.join(leaves)}" if leaves else ""
-        click.echo(f"kb-engine: {source}: {len(leaves)} fact{'s' if len(leaves) != 1 else ''}{listed}", err=True)
+        info(f"{source}: {len(leaves)} fact{'s' if len(leaves) != 1 else ''}{listed}")
     for note in notes:
-        click.echo(f"kb-engine: note: {note}", err=True)
+        info(f"note: {note}")
     for conflict in conflicts:
-        click.echo(f"kb-engine: warning: conflict: {conflict}", err=True)
+        warn(f"conflict: {conflict}")
 
 
 @click.group("facts")
@@ -127,7 +130,7 @@ Exit codes:
       the documents describe more than one VM
 """)
 @click.argument("files", nargs=-1, required=True, metavar="FILE... | -")
-@click.option("-o", "--output", default="-", metavar="FILE|-", show_default=True, help="Where to write the facts.")
+@output_option("Where to write the facts.")
 @click.option("--format", "fmt", type=_FORMAT, default="json", show_default=True, help="Output format.")
 @click.option(
     "--provenance", is_flag=True,
@@ -202,14 +205,14 @@ def _write_fleet(documents: list[tuple[str, object]], output: str, provenance: b
                 "notes": vm.result.notes,
             }
         lines.append(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
-    click.echo(f"kb-engine: {len(fleet.vms)} VM{'s' if len(fleet.vms) != 1 else ''} from {len(documents)} file{'s' if len(documents) != 1 else ''}", err=True)
+    info(f"{len(fleet.vms)} VM{'s' if len(fleet.vms) != 1 else ''} from {len(documents)} file{'s' if len(documents) != 1 else ''}")
     for note in fleet.notes:
-        click.echo(f"kb-engine: note: {note}", err=True)
+        info(f"note: {note}")
     for vm in fleet.vms:
         for note in vm.result.notes:
-            click.echo(f"kb-engine: note: {vm.name}: {note}", err=True)
+            info(f"note: {vm.name}: {note}")
         for conflict in vm.result.conflicts:
-            click.echo(f"kb-engine: warning: {vm.name}: conflict: {conflict}", err=True)
+            warn(f"{vm.name}: conflict: {conflict}")
     write_output(output, "".join(lines))
 
 
@@ -225,7 +228,7 @@ Exit codes:
     "--root", type=click.Path(exists=True, file_okay=False), default="/", show_default=True,
     help="The guest's / : the running system, or a mounted disk or copied tree.",
 )
-@click.option("-o", "--output", default="-", metavar="FILE|-", show_default=True, help="Where to write the facts.")
+@output_option("Where to write the facts.")
 @click.option("--format", "fmt", type=_FORMAT, default="json", show_default=True, help="Output format.")
 def collect_command(root: str, output: str, fmt: str) -> None:
     """Collect facts inside a Linux VM from its files (no root needed; writes nothing).
@@ -244,5 +247,5 @@ def collect_command(root: str, output: str, fmt: str) -> None:
 
     found = collect_with_notes(Path(root))
     for note in found.notes:
-        click.echo(f"kb-engine: note: {note}", err=True)
+        info(f"note: {note}")
     write_output(output, render(found.facts, fmt))

@@ -83,11 +83,11 @@ def test_healthy_facts_from_stdin_end_in_escalation() -> None:
 
 
 def test_save_in_json_mode_writes_the_given_facts(tmp_path: Path) -> None:
-    """--save writes the facts given, with observed_error, as a facts file."""
+    """-o writes the facts given, with observed_error, as a facts file."""
     given = tmp_path / "given.json"
     given.write_text(json.dumps({"vm": {"os": "Linux"}}), encoding="utf-8")
     saved = tmp_path / "saved.yaml"
-    code, data, _ = step("ExtensionSnapshotFailedNoNetwork", "--facts", str(given), "--save", str(saved))
+    code, data, _ = step("ExtensionSnapshotFailedNoNetwork", "--facts", str(given), "-o", str(saved))
     assert code == 0 and data["type"] == "question"
     assert yaml.safe_load(saved.read_text(encoding="utf-8")) == {"observed_error": "ExtensionSnapshotFailedNoNetwork", "vm": {"os": "linux"}}
 

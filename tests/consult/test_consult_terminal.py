@@ -27,7 +27,7 @@ def finish(child: pexpect.spawn) -> int:
 def test_english_session_invalid_answer_help_unknown_back_then_report(tmp_path: Path) -> None:
     """An invalid answer is explained and asked again; ? shows help; unknown skips; back returns; the report ends it."""
     saved = tmp_path / "vm.yaml"
-    child = spawn("ExtensionSnapshotFailedNoNetwork", "--save", str(saved))
+    child = spawn("ExtensionSnapshotFailedNoNetwork", "-o", str(saved))
     child.expect_exact("Consultation for ExtensionSnapshotFailedNoNetwork (edition 2019-12)")
     child.expect_exact("Q1. Was the VM shut down from inside the guest")
     child.expect_exact("answers: yes, no")
@@ -108,7 +108,7 @@ def test_contradicting_answer_is_refused_and_asked_again(tmp_path: Path) -> None
 def test_end_of_input_prints_the_report_so_far_and_saves(tmp_path: Path) -> None:
     """Ctrl-D ends cleanly: the report so far, the answers saved, exit 0 with nothing confirmed; no traceback."""
     saved = tmp_path / "partial.yaml"
-    child = spawn("BackUpOperationFailed", "--save", str(saved))
+    child = spawn("BackUpOperationFailed", "-o", str(saved))
     child.expect_exact("Q1. Which operating system does the VM run")
     child.expect_exact("> ")
     child.sendline("linux")
@@ -126,7 +126,7 @@ def test_end_of_input_prints_the_report_so_far_and_saves(tmp_path: Path) -> None
 def test_ctrl_c_exits_130_with_a_short_message_and_saves_nothing(tmp_path: Path) -> None:
     """Ctrl-C quits at once: a one-line message, exit 130, no traceback, no file written."""
     saved = tmp_path / "never.yaml"
-    child = spawn("BackUpOperationFailed", "--save", str(saved))
+    child = spawn("BackUpOperationFailed", "-o", str(saved))
     child.expect_exact("Q1. ")
     child.expect_exact("> ")
     child.sendintr()
@@ -138,9 +138,9 @@ def test_ctrl_c_exits_130_with_a_short_message_and_saves_nothing(tmp_path: Path)
 
 
 def test_saved_answers_give_diagnose_the_same_confirmed_cause(tmp_path: Path) -> None:
-    """The facts file --save writes is one `kb-engine diagnose` reads, and it confirms the same cause."""
+    """The facts file -o writes is one `kb-engine diagnose` reads, and it confirms the same cause."""
     saved = tmp_path / "vm.yaml"
-    child = spawn("UserErrorRpCollectionLimitReached", "--save", str(saved))
+    child = spawn("UserErrorRpCollectionLimitReached", "-o", str(saved))
     child.expect_exact("Q1. Is there a lock on the restore-point resource group AzureBackupRG_<Geo>_<number>")
     child.expect_exact("> ")
     child.sendline("yes")

@@ -24,7 +24,7 @@ def test_committed_diagrams_are_up_to_date_with_the_knowledge_base() -> None:
     """diagrams/ in the repository matches the KB: if this fails, run `kb-engine diagrams` and commit."""
     stale = stale_files(REPO_DIAGRAMS)
     shown = ", ".join(str(p.relative_to(REPO_DIAGRAMS)) for p in stale[:10]) + (f" and {len(stale) - 10} more" if len(stale) > 10 else "")
-    assert stale == [], f"stale diagrams (run: kb-engine diagrams --out diagrams, then commit): {shown}"
+    assert stale == [], f"stale diagrams (run: kb-engine diagrams -o diagrams, then commit): {shown}"
 
 
 def test_the_set_has_every_tree_and_graph_for_both_editions_and_languages(tmp_path: Path) -> None:
@@ -96,21 +96,21 @@ def test_check_reports_an_edited_file_and_exits_1(tmp_path: Path) -> None:
     """`diagrams --check` lists a hand-edited DOT file on stdout and exits 1; unchanged, it exits 0."""
     write_diagrams(tmp_path, formats=TEXT)
     runner = CliRunner()
-    ok = runner.invoke(diagrams_command, ["--check", "--out", str(tmp_path)])
+    ok = runner.invoke(diagrams_command, ["--check", "-o", str(tmp_path)])
     assert ok.exit_code == 0, ok.output
     edited = tmp_path / "2019-07" / "ja" / "tree-BackUpOperationFailed.dot"
     edited.write_text(edited.read_text(encoding="utf-8") + "// hand edit\n", encoding="utf-8")
     before = _texts(tmp_path)
-    result = runner.invoke(diagrams_command, ["--check", "--out", str(tmp_path)])
+    result = runner.invoke(diagrams_command, ["--check", "-o", str(tmp_path)])
     assert result.exit_code == 1
     assert str(edited) in result.stdout.splitlines()
     assert _texts(tmp_path) == before, "--check writes nothing"
 
 
 def test_command_prints_the_written_paths_on_stdout(tmp_path: Path) -> None:
-    """`diagrams --format txt --lang en --edition 2019-12` prints one path per line, ending with the index."""
+    """`diagrams --type txt --lang en --edition 2019-12` prints one path per line, ending with the index."""
     result = CliRunner().invoke(
-        diagrams_command, ["--format", "txt", "--lang", "en", "--edition", "2019-12", "--out", str(tmp_path)]
+        diagrams_command, ["--type", "txt", "--lang", "en", "--edition", "2019-12", "-o", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()

@@ -89,9 +89,9 @@ def test_without_dot_text_formats_still_work(tmp_path: Path) -> None:
 def test_without_dot_the_command_exits_3_with_the_package_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`kb-engine diagrams --format png` without dot exits 3 and says: apt-get install graphviz."""
+    """`kb-engine diagrams --type png` without dot exits 3 and says: apt-get install graphviz."""
     monkeypatch.setitem(cli.commands, "diagrams", diagrams_command)
-    code = main(["diagrams", "--format", "png", "--out", str(tmp_path / "out")])
+    code = main(["diagrams", "--type", "png", "-o", str(tmp_path / "out")])
     assert code == EXIT_TOOL_MISSING
     assert "apt-get install graphviz" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -114,7 +114,7 @@ def test_a_failing_dot_exits_3_with_what_it_said_and_writes_nothing(
 ) -> None:
     """When dot is there but fails, the user reads dot's own message (exit 3), not an internal error."""
     out = tmp_path / "out"
-    code = main(["diagrams", "--edition", "2019-12", "--lang", "en", "--format", "png", "--out", str(out)])
+    code = main(["diagrams", "--edition", "2019-12", "--lang", "en", "--type", "png", "-o", str(out)])
     err = capsys.readouterr().err
     assert code == EXIT_TOOL_MISSING
     assert "dot -Tpng failed" in err and 'Format: "png" not recognized' in err
@@ -124,9 +124,9 @@ def test_a_failing_dot_exits_3_with_what_it_said_and_writes_nothing(
 def test_an_unwritable_output_folder_is_bad_input_not_an_internal_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`--out` under a regular file: exit 2 naming the path."""
+    """`-o` under a regular file: exit 2 naming the path."""
     blocker = tmp_path / "file"
     blocker.write_text("")
-    code = main(["diagrams", "--format", "dot", "--out", str(blocker / "out")])
+    code = main(["diagrams", "--type", "dot", "-o", str(blocker / "out")])
     assert code == 2
     assert str(blocker / "out") in capsys.readouterr().err

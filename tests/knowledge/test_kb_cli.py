@@ -169,7 +169,7 @@ def test_kb_show_cause_of_another_edition_exits_2_naming_it() -> None:
 @pytest.mark.parametrize("command", [("kb", "list"), ("kb", "show", "A"), ("kb", "handbook")])
 def test_unknown_edition_exits_2(command: tuple[str, ...], tmp_path: Path) -> None:
     """`--edition 2020-01` exits 2 and names the editions there are."""
-    result = run(*command, "--edition", "2020-01", *(("--out", tmp_path) if "handbook" in command else ()))
+    result = run(*command, "--edition", "2020-01", *(("-o", tmp_path) if "handbook" in command else ()))
     assert result.returncode == 2
     assert "unknown edition '2020-01'" in result.stderr
     assert "2019-07, 2019-12" in result.stderr
@@ -184,8 +184,8 @@ def test_kb_list_on_a_broken_kb_exits_4(tmp_path: Path) -> None:
 
 
 def test_kb_handbook_writes_every_edition_and_language(tmp_path: Path) -> None:
-    """`kb handbook --out DIR` writes the four handbooks, identical to the committed ones, and names them."""
-    result = run("kb", "handbook", "--out", tmp_path / "out")
+    """`kb handbook -o DIR` writes the four handbooks, identical to the committed ones, and names them."""
+    result = run("kb", "handbook", "-o", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["handbook-2019-07-en.md", "handbook-2019-07-ja.md", "handbook-2019-12-en.md", "handbook-2019-12-ja.md"]
@@ -196,7 +196,7 @@ def test_kb_handbook_writes_every_edition_and_language(tmp_path: Path) -> None:
 
 def test_kb_handbook_one_edition_one_language(tmp_path: Path) -> None:
     """`kb handbook --edition 2019-07 --lang ja` writes only handbook-2019-07-ja.md."""
-    result = run("kb", "handbook", "--edition", "2019-07", "--lang", "ja", "--out", tmp_path)
+    result = run("kb", "handbook", "--edition", "2019-07", "--lang", "ja", "-o", tmp_path)
     assert result.returncode == 0, result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["handbook-2019-07-ja.md"]
 

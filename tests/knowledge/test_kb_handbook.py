@@ -16,11 +16,11 @@ NAMES = [f"handbook-{e}-{lang}.md" for e in ("2019-07", "2019-12") for lang in (
 
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_handbook_is_up_to_date(kb: KnowledgeBase, name: str) -> None:
-    """diagrams/handbook/<name> is what the knowledge base generates now (else: kb-engine kb handbook --out diagrams/handbook)."""
+    """diagrams/handbook/<name> is what the knowledge base generates now (else: kb-engine kb handbook -o diagrams/handbook)."""
     path = COMMITTED / name
-    assert path.is_file(), f"{path} is missing: run kb-engine kb handbook --out diagrams/handbook"
+    assert path.is_file(), f"{path} is missing: run kb-engine kb handbook -o diagrams/handbook"
     assert path.read_text(encoding="utf-8") == handbooks(kb)[name], (
-        f"{path} is stale: run kb-engine kb handbook --out diagrams/handbook"
+        f"{path} is stale: run kb-engine kb handbook -o diagrams/handbook"
     )
 
 
