@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from kb_engine.diagnosis import Engine
 from kb_engine.engine.compile import compile_edition
 from kb_engine.engine.evaluate import evaluate_edition
-from kb_engine.engine.plan import WorkingMemory
+from kb_engine.engine.plan import WorkingMemory, run_plan
 from kb_engine.engine.reasoner import Backend
 from kb_engine.facts.load import load_facts, validate_facts
 from kb_engine.knowledge.load import default_kb
@@ -130,8 +130,10 @@ def check_agreement(doc: dict[str, Any], *, with_report: bool) -> None:
         want = plain_conclusions(eng.edition, facts, observed)
         got = engine_conclusions(eng.edition, memory, observed)
         assert got == want, f"{edition}: engine vs plain evaluation: {differences(got, want)}\nfacts: {json.dumps(doc)}"
+        stepwise = run_plan(eng.rules.plan, facts.flat(), None if observed is None else observed.id)
+        assert stepwise == memory, f"{edition}: the plan step by step vs experta\nfacts: {json.dumps(doc)}"
         direct = engine(edition, "direct")
-        assert direct.run(facts, observed) == memory, f"{edition}: direct backend vs experta\nfacts: {json.dumps(doc)}"
+        assert direct.run(facts, observed) == memory, f"{edition}: direct backend (compiled) vs experta\nfacts: {json.dumps(doc)}"
         if with_report:
             for lang in ("en", "ja"):
                 chained = build_report(eng, facts, observed, memory, lang)
@@ -144,8 +146,9 @@ def check_agreement(doc: dict[str, Any], *, with_report: bool) -> None:
 @given(facts_documents(OBSERVABLE_IN_BOTH_EDITIONS))
 def test_engine_concludes_what_the_plain_evaluation_concludes(doc: dict[str, Any]) -> None:
     """For generated VMs, both editions' engines give the same findings, cause statuses, expected codes, verdict and
-    escalation as evaluate_edition, every confirmed cause's derivation bottoms out in given facts, and the direct
-    backend derives the same working memory and byte-identical reports in both languages."""
+    escalation as evaluate_edition, every confirmed cause's derivation bottoms out in given facts, and the plan run
+    step by step and the direct backend's compiled rules derive the same working memory as experta, with byte-identical
+    reports in both languages."""
     check_agreement(doc, with_report=True)
 
 
@@ -163,7 +166,8 @@ def _agreement_failures(args: tuple[int, int]) -> list[str]:
 @pytest.mark.slow
 def test_engine_concludes_what_the_plain_evaluation_concludes_on_2000_random_vms_per_edition() -> None:
     """On 2000 seeded random VMs, each diagnosed in both editions, the engine agrees with evaluate_edition every time,
-    and the direct backend derives exactly the engine's working memory (every truth with its rule and premises)."""
+    and the plan step by step and the direct backend's compiled rules derive exactly the engine's working memory
+    (every truth with its rule and premises)."""
     workers = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
     chunks = [(20261122 + i, -(-2000 // workers)) for i in range(workers)]
     if workers == 1:

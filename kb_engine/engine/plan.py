@@ -79,10 +79,18 @@ class TestStep:
     facts: tuple[str, ...]
     limits: Mapping[str, object]
 
+    @property
+    def rule(self) -> str:
+        return f"test {self.node}"
+
+    def premises(self, known: Sequence[bool]) -> tuple[str, ...]:
+        """The premises when each fact (in ``facts`` order) is known or not."""
+        return tuple(f"input:{n}" if k else f"unknown:{n}" for n, k in zip(self.facts, known, strict=True))
+
     def derive(self, values: Mapping[str, object]) -> Derived:
         known = {name: values.get(name) for name in self.facts}
-        premises = tuple(f"input:{n}" if known[n] is not None else f"unknown:{n}" for n in self.facts)
-        return evaluate_test(self.test, known, self.limits), f"test {self.node}", premises
+        premises = self.premises([known[n] is not None for n in self.facts])
+        return evaluate_test(self.test, known, self.limits), self.rule, premises
 
 
 @dataclass(frozen=True)
@@ -93,12 +101,20 @@ class CombineStep:
     kind: str
     children: tuple[str, ...]
 
+    @property
+    def rule(self) -> str:
+        return f"{self.kind} {self.node}"
+
+    @property
+    def premises(self) -> tuple[str, ...]:
+        return tuple(f"node:{child}" for child in self.children)
+
     def derive(self, values: Sequence[Truth]) -> Derived:
         if self.kind == "not":
             value = not3(values[0])
         else:
             value = and3(values) if self.kind == "all" else or3(values)
-        return value, f"{self.kind} {self.node}", tuple(f"node:{child}" for child in self.children)
+        return value, self.rule, self.premises
 
 
 @dataclass(frozen=True)
@@ -109,8 +125,12 @@ class AliasStep:
     source: str
     rule: str
 
+    @property
+    def premises(self) -> tuple[str, ...]:
+        return (f"node:{self.source}",)
+
     def derive(self, value: Truth) -> Derived:
-        return value, self.rule, (f"node:{self.source}",)
+        return value, self.rule, self.premises
 
 
 @dataclass(frozen=True)
@@ -121,11 +141,18 @@ class CauseStep:
     sources: tuple[str, ...]
     has_applies: bool
 
+    @property
+    def rule(self) -> str:
+        return f"cause {self.cause}"
+
+    @property
+    def premises(self) -> tuple[str, ...]:
+        return tuple(f"node:{src}" for src in self.sources)
+
     def derive(self, values: Sequence[Truth]) -> tuple[str, Derived]:
         """The status, and the cause's truth as a condition."""
         status = cause_status(values[0] if self.has_applies else True, values[-1])
-        premises = tuple(f"node:{src}" for src in self.sources)
-        return status, (cause_truth(status), f"cause {self.cause}", premises)
+        return status, (cause_truth(status), self.rule, self.premises)
 
 
 Step = Union[TestStep, CombineStep, AliasStep, CauseStep]

@@ -20,7 +20,8 @@ from kb_engine.knowledge.model import CodeEntry, Edition, KnowledgeBase
 from kb_engine.knowledge.vocabulary import Facts
 
 from .compile import Escalate, Expected, Input, Observed, Remedy, Status, Truth, Verdict, compile_edition
-from .plan import Derived, WorkingMemory, run_plan
+from .codegen import CompiledRules, compile_plan
+from .plan import Derived, WorkingMemory
 
 __all__ = ["Backend", "Reasoner", "WorkingMemory"]
 
@@ -51,6 +52,22 @@ class Reasoner:
         self.rules = compile_edition(self.edition)
         self.backend: Backend = backend
         self._local = threading.local()
+        self._compiled: CompiledRules | None = None
+        self._source = ""
+        if backend == "direct":
+            self._compile()
+
+    def _compile(self) -> CompiledRules:
+        if self._compiled is None:
+            title = f"the rules of edition {self.edition.id}, knowledge base {self.kb.kb_version}, as one Python function"
+            self._compiled, self._source = compile_plan(self.rules.plan, self.edition.limits, title)
+        return self._compiled
+
+    @property
+    def compiled_source(self) -> str:
+        """The Python source the ``direct`` backend runs, generated from this edition's compiled rules."""
+        self._compile()
+        return self._source
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(edition={self.edition.id!r}, backend={self.backend!r}, kb_version={self.kb.kb_version!r})"
@@ -75,7 +92,7 @@ class Reasoner:
     def run(self, facts: Facts, observed: CodeEntry | None = None) -> WorkingMemory:
         """Run the rules for one VM and return what they derived."""
         if self.backend == "direct":
-            return run_plan(self.rules.plan, facts.flat(), None if observed is None else observed.id)
+            return self._compile()(facts.flat(), None if observed is None else observed.id)
         engine = self._experta()
         engine.reset()
         for name, value in facts.flat().items():

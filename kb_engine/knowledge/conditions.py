@@ -47,6 +47,7 @@ __all__ = [
     "not3",
     "or3",
     "parse_condition",
+    "read_switch",
     "refs_of",
     "ConditionSyntaxError",
 ]
@@ -262,13 +263,14 @@ def _compare(op: str, value: object, arg: Any) -> Truth:
         left, right = parse_version(str(value)), parse_version(str(arg))
         return left < right if op == "version_lt" else left >= right
     if op == "switch":
-        state = _switch(str(value), arg["default"])
+        state = read_switch(str(value), arg["default"])
         return state is arg["is"]
     raise ValueError(f"unknown operator {op}")  # unreachable: the parser rejects it
 
 
-def _switch(raw: str, default: bool) -> bool:
-    # WALinuxAgent's conf.py: y is on, n is off (any case); anything else is the default.
+def read_switch(raw: str, default: bool) -> bool:
+    """A waagent.conf switch as the agent reads it: WALinuxAgent's conf.py takes y as on and n as off
+    (any case, surrounding blanks ignored); anything else is the default."""
     text = raw.strip().lower()
     if text == "y":
         return True

@@ -378,8 +378,13 @@ class Facts(BaseModel):
         (immutable mappings), with ``is_backup`` added to each extension.
         """
         out: dict[str, object] = {}
-        for info in fact_catalog().values():
-            out[info.name] = _lookup(self, info.name)
+        for name, parts in _fact_paths():
+            node: object = self
+            for part in parts:
+                node = getattr(node, part)
+                if node is None:
+                    break
+            out[name] = node if node is None or type(node) in _PLAIN_TYPES else _plain(node)
         return out
 
 
@@ -508,16 +513,18 @@ def fact_catalog() -> Mapping[str, FactInfo]:
 class Record(Mapping[str, object]):
     """One item of a list fact: an immutable, hashable mapping (working memory needs hashable values)."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_items", "_map")
 
     def __init__(self, items: Mapping[str, object]) -> None:
         self._items = tuple(sorted(items.items()))
+        self._map = dict(self._items)
 
     def __getitem__(self, key: str) -> object:
-        for name, value in self._items:
-            if name == key:
-                return value
-        raise KeyError(key)
+        return self._map[key]
+
+    def get(self, key: str, default: object = None) -> object:
+        """The field's value, or ``default`` (Mapping's own get goes through a raised KeyError)."""
+        return self._map.get(key, default)
 
     def __iter__(self) -> Iterator[str]:
         return (name for name, _ in self._items)
@@ -547,10 +554,13 @@ def _plain(value: object) -> object:
     return value
 
 
-def _lookup(facts: Facts, name: str) -> object:
-    node: object = facts
-    for part in name.split("."):
-        if node is None:
-            return None
-        node = getattr(node, part)
-    return _plain(node)
+_PLAIN_TYPES = frozenset({str, int, bool})
+_PATHS: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+
+
+def _fact_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every fact of the catalogue with the attributes that lead to it in a :class:`Facts`."""
+    global _PATHS
+    if _PATHS is None:
+        _PATHS = tuple((name, tuple(name.split("."))) for name in fact_catalog())
+    return _PATHS
