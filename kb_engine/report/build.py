@@ -7,7 +7,8 @@ the knowledge base's texts and tailors remedy steps to the VM's facts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kb_engine.engine.compile import truth_node
@@ -21,10 +22,11 @@ from kb_engine.knowledge.conditions import (
     FindingRef,
     Not,
     Test,
+    describe,
     evaluate,
     walk,
 )
-from kb_engine.knowledge.model import Cause, CodeEntry, Edition, Step
+from kb_engine.knowledge.model import Cause, CodeEntry, Edition, Step, facts_used
 from kb_engine.knowledge.vocabulary import Facts, fact_catalog
 
 from .model import (
@@ -71,6 +73,66 @@ _UI = {
 }
 
 
+_MEMO_LIMIT = 20_000
+"""Parts of reports kept per engine and language for reuse; the memo starts afresh when it holds more."""
+
+
+class _Tables:
+    """What every report of one engine in one language shares: labels, the compiled node of each condition,
+    the facts each remedy reads, and a memo of the report's immutable parts.
+
+    Every part of a report is a function of what it is built from: a derivation of its node, value and
+    premises' derivations; a cause's result of the cause and its derivation (which holds every truth and input
+    value below it); a remedy of the cause, its rank and the facts its steps read. The memo keys are exactly
+    those, with the premises' derivations by identity (each is kept alive by the derivation that holds it), so
+    the same VM facts give the same objects, and reports of many VMs share most of their parts.
+    """
+
+    def __init__(self, engine: Reasoner, lang: str) -> None:
+        edition = engine.edition
+        self.labels: dict[str, str] = {}
+        for node, cond in engine.rules.node_conditions.items():
+            self.labels[node] = describe(cond)
+        for fid, finding in edition.findings.items():
+            self.labels[f"finding:{fid}"] = f"finding {fid}: {edition.fill(finding.text, lang)}"
+        for cid in edition.causes:
+            self.labels[f"cause:{cid}"] = f"cause {cid}"
+        self.nodes: dict[int, str | None] = {}
+        self.remedy_facts: dict[str, tuple[str, ...]] = {}
+        param_facts = sorted({p.fact for p in edition.params.values() if p.fact is not None})
+        for cid, cause in edition.causes.items():
+            used: set[str] = set(param_facts)
+            for step in cause.steps:
+                for cond in (step.when, *(v.when for v in step.variants)):
+                    if cond is not None:
+                        used |= facts_used(cond, edition)
+            self.remedy_facts[cid] = tuple(sorted(used))
+        self.param_facts = tuple(param_facts)
+        self.memo: dict[Hashable, Any] = {}
+
+    def recall(self, key: Hashable) -> Any:
+        return self.memo.get(key)
+
+    def keep(self, key: Hashable, value: Any) -> Any:
+        if len(self.memo) >= _MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[key] = value
+        return value
+
+
+_TABLES: weakref.WeakKeyDictionary[Reasoner, dict[str, _Tables]] = weakref.WeakKeyDictionary()
+
+
+def _tables(engine: Reasoner, lang: str) -> _Tables:
+    per_lang = _TABLES.get(engine)
+    if per_lang is None:
+        per_lang = _TABLES.setdefault(engine, {})
+    tables = per_lang.get(lang)
+    if tables is None:
+        tables = per_lang[lang] = _Tables(engine, lang)
+    return tables
+
+
 class _Builder:
     def __init__(self, engine: Reasoner, facts: Facts, memory: WorkingMemory, lang: str) -> None:
         self.edition: Edition = engine.edition
@@ -83,6 +145,7 @@ class _Builder:
         self.lang = lang
         self.ui = _UI[lang]
         self.derivations: dict[str, Derivation] = {}
+        self.tables = _tables(engine, lang)
 
     # -- derivations ---------------------------------------------------------
 
@@ -97,45 +160,47 @@ class _Builder:
         kind, _, name = premise.partition(":")
         if kind == "input":
             value = self.flat.get(name)
-            return Derivation(conclusion=f"{name} = {_show(value)}", value=_json(value), rule="input")
-        if kind == "unknown":
-            return Derivation(conclusion=f"{name} is unknown", value=None, rule="unknown")
-        if kind == "observed":
-            return Derivation(conclusion=f"observed error {name}", value=name, rule="input")
+            key: Hashable = (premise, value)  # a fact's values are all of one type (never both 1 and true)
+            found = self.tables.recall(key)
+            if found is None:
+                found = self.tables.keep(key, Derivation(conclusion=f"{name} = {_show(value)}", value=_json(value), rule="input"))
+            return found  # type: ignore[no-any-return]
+        if kind in ("unknown", "observed"):
+            found = self.tables.recall(premise)
+            if found is None:
+                if kind == "unknown":
+                    made = Derivation(conclusion=f"{name} is unknown", value=None, rule="unknown")
+                else:
+                    made = Derivation(conclusion=f"observed error {name}", value=name, rule="input")
+                found = self.tables.keep(premise, made)
+            return found  # type: ignore[no-any-return]
         if kind == "cause" and name in self.memory.statuses:
-            return self._cause_derivation(name)
-        node = name if kind == "node" else premise
-        value, rule, premises = self.memory.truths[node]
-        return Derivation(
-            conclusion=self.node_label(node),
-            value=value,
-            rule=rule,
-            premises=[self.derivation(p) for p in premises],
-        )
+            value, rule, premises = self.memory.statuses[name]
+            node = premise
+        else:
+            node = name if kind == "node" else premise
+            value, rule, premises = self.memory.truths[node]
+        below = [self.derivation(p) for p in premises]
+        key = (premise, value, rule, *map(id, below))
+        found = self.tables.recall(key)
+        if found is None:
+            found = self.tables.keep(
+                key, Derivation(conclusion=self.tables.labels[node], value=value, rule=rule, premises=below)
+            )
+        return found  # type: ignore[no-any-return]
 
     def cause_derivation(self, cid: str) -> Derivation:
         return self.derivation(f"cause:{cid}")
 
-    def _cause_derivation(self, cid: str) -> Derivation:
-        status, rule, premises = self.memory.statuses[cid]
-        return Derivation(
-            conclusion=f"cause {cid}", value=status, rule=rule, premises=[self.derivation(p) for p in premises]
-        )
-
-    def node_label(self, node: str) -> str:
-        if node.startswith("finding:"):
-            fid = node.split(":", 1)[1]
-            return f"finding {fid}: {self.edition.fill(self.edition.findings[fid].text, self.lang)}"
-        if node.startswith("cause:"):
-            return f"cause {node.split(':', 1)[1]}"
-        from kb_engine.knowledge.conditions import describe
-
-        return describe(self.node_conditions[node])
-
     # -- causes --------------------------------------------------------------
 
     def value(self, cond: Condition) -> Any:
-        node = truth_node(cond, self.node_ids)
+        nodes = self.tables.nodes
+        key = id(cond)  # conditions belong to the edition, which outlives the tables
+        if key in nodes:
+            node = nodes[key]
+        else:
+            node = nodes[key] = truth_node(cond, self.node_ids)
         return self.memory.truths[node][0] if node is not None and node in self.memory.truths else None
 
     def deciding_findings(self, cond: Condition, wanted: bool) -> list[str]:
@@ -188,6 +253,15 @@ class _Builder:
         return self.edition.fill(self.edition.findings[fid].text, self.lang)
 
     def cause_result(self, cid: str) -> CauseResult:
+        """The cause's result, a function of the cause and its derivation (every truth and input value below it)."""
+        derivation = self.cause_derivation(cid)
+        key = ("result", cid, id(derivation))
+        found = self.tables.recall(key)
+        if found is None:
+            found = self.tables.keep(key, self._cause_result(cid, derivation))
+        return found  # type: ignore[no-any-return]
+
+    def _cause_result(self, cid: str, derivation: Derivation) -> CauseResult:
         cause = self.edition.causes[cid]
         status = self.memory.statuses[cid][0]
         evidence: list[str] = []
@@ -218,7 +292,7 @@ class _Builder:
             reason=reason,
             evidence=evidence,
             needs=needs,
-            derivation=self.cause_derivation(cid),
+            derivation=derivation,
         )
 
     # -- remedies ------------------------------------------------------------
@@ -265,7 +339,16 @@ class _Builder:
             )
         return out
 
+    def shared(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The memo's value for ``key``, made (and kept) when missing."""
+        found = self.tables.recall(key)
+        return found if found is not None else self.tables.keep(key, make())
+
     def notes(self, cause: Cause) -> list[str]:
+        key = ("notes", cause.id, *(self.flat.get(name) for name in self.tables.param_facts))
+        return list(self.shared(key, lambda: tuple(self._notes(cause))))
+
+    def _notes(self, cause: Cause) -> list[str]:
         texts = [self.edition.fill(n, self.lang, self.flat) for n in cause.notes]
         for step in cause.steps:
             if step.procedure is not None:
@@ -276,6 +359,14 @@ class _Builder:
         return texts
 
     def remedy(self, rank: int, cid: str) -> Remedy:
+        """The cause's remedy, a function of the cause, its rank and the facts its steps and texts read."""
+        key = ("remedy", cid, rank, *(self.flat.get(name) for name in self.tables.remedy_facts[cid]))
+        found = self.tables.recall(key)
+        if found is None:
+            found = self.tables.keep(key, self._remedy(rank, cid))
+        return found  # type: ignore[no-any-return]
+
+    def _remedy(self, rank: int, cid: str) -> Remedy:
         cause = self.edition.causes[cid]
         return Remedy(
             rank=rank,
@@ -293,9 +384,13 @@ class _Builder:
         causes = {cid: self.cause_result(cid) for cid in edition.causes}
         order = list(edition.causes)
         findings = [
-            FindingResult(id=fid, text=self.finding_text(fid), derivation=self.derivation(f"finding:{fid}"))
+            self.shared(
+                ("finding", fid, id(derivation)),
+                lambda: FindingResult(id=fid, text=self.finding_text(fid), derivation=derivation),  # noqa: B023 (called at once)
+            )
             for fid in edition.findings
             if self.memory.truths.get(f"finding:{fid}", (None,))[0] is True
+            for derivation in (self.derivation(f"finding:{fid}"),)
         ]
         observed_out = None
         escalation = None
@@ -314,20 +409,24 @@ class _Builder:
             )
             if escalate:
                 logs = _unique([log for cid in walk_ids for log in edition.causes[cid].logs])
-                escalation = Escalation(
-                    title=edition.escalation_title.get(self.lang),
-                    text=edition.escalation(logs).get(self.lang),
-                    logs=logs,
+                escalation = self.shared(
+                    ("escalation", observed.id),
+                    lambda: Escalation(
+                        title=edition.escalation_title.get(self.lang), text=edition.escalation(logs).get(self.lang), logs=logs
+                    ),
                 )
         ranked = sorted(self.memory.remedies.items(), key=lambda item: (item[1], order.index(item[0])))
         # A sub-cause's remedy is part of its parent's walk: list the parent's own steps once.
         remedies = [self.remedy(i + 1, cid) for i, (cid, _) in enumerate(ranked)]
         expected = [
-            ExpectedCode(
-                entry=entry.id,
-                names=list(entry.names),
-                message=entry.message.get(self.lang),
-                causes=sorted(self.memory.expected[entry.id], key=order.index),
+            self.shared(
+                ("expected", entry.id, *self.memory.expected[entry.id]),
+                lambda: ExpectedCode(
+                    entry=entry.id,  # noqa: B023 (called at once)
+                    names=list(entry.names),  # noqa: B023
+                    message=entry.message.get(self.lang),  # noqa: B023
+                    causes=sorted(self.memory.expected[entry.id], key=order.index),  # noqa: B023
+                ),
             )
             for entry in edition.codes
             if entry.id in self.memory.expected
@@ -361,7 +460,11 @@ class _Builder:
         # First the facts the observed error's earliest undetermined causes need, in the article's order.
         ordered = list(needed)
         return [
-            UnknownFact(fact=name, description=catalog[name].description, needed_by=needed[name]) for name in ordered
+            self.shared(
+                ("unknown", name, *needed[name]),
+                lambda: UnknownFact(fact=name, description=catalog[name].description, needed_by=needed[name]),  # noqa: B023
+            )
+            for name in ordered
         ]
 
 

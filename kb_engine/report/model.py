@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
@@ -164,6 +165,17 @@ class Report(_Out):
 
 
 def report_json(report: Report, *, indent: int | None = 2) -> str:
-    """The canonical JSON of a report: sorted keys, UTF-8 text, a trailing newline."""
+    """The canonical JSON of a report: sorted keys, UTF-8 text, a trailing newline.
+
+    It is ``json.dumps(report.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, indent=indent)``
+    and a newline. The standard library writes indented JSON in pure Python; orjson writes the same
+    bytes for ``indent=2`` (tested) many times faster. A whole number outside 64 bits, which orjson
+    refuses, is written by the standard library.
+    """
     data = report.model_dump(mode="json")
+    if indent == 2:
+        try:
+            return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+        except TypeError:
+            pass
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=indent) + "\n"
