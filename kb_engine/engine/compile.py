@@ -1,26 +1,36 @@
 """Compile one edition of the knowledge base into an experta rule engine.
 
 The rules are generated from the data; nothing here names an error code or a
-cause. Working memory holds these facts:
+cause. Working memory holds a few wide facts:
 
-* ``Input(name, value)``: one per *known* VM fact (absent means unknown);
-* ``Truth(node, value, rule, premises)``: a condition node, a finding
-  (``finding:ID``) or a cause as a condition (``cause:ID``), true, false or
-  unknown, with the rule that derived it and what it was derived from;
-* ``Status(cause, status, ...)``: confirmed, ruled_out, undetermined or not_applicable;
-* ``Observed(code)``: the error entry the user saw;
-* ``Expected(code, cause)``, ``Remedy(cause, rank)``, ``Escalate(code)``,
-  ``Verdict(value)``: the conclusions.
+* ``VM``: every fact of the VM by its dotted name, ``None`` where unknown (the
+  fact was not given), and ``observed``, the error entry the user saw (or None);
+* ``Cause(id, status, value, derived)``: a cause's status (confirmed,
+  ruled_out, undetermined or not_applicable), its truth as a condition, and
+  every condition node and finding derived on the way (``derived``: node,
+  value, rule and premises), for the explanations;
+* ``Conclusion(expected, remedies, escalate, verdict)``: the expected error
+  codes, the ranked remedies, escalation and the verdict.
 
-The chain runs in strata. A rule's salience is lower the later its stratum, so
-every rule of an earlier stratum fires before any rule of a later one. That
-matters for the rules that test for the *absence* of a fact (an unknown input,
-no confirmed cause, no undetermined cause): they may only fire once nothing
-could still derive what they test for.
+There is one rule per cause and one for the conclusions. A cause's rule binds
+the VM facts its conditions test (through its findings) and the causes they
+refer to; the conclusions rule binds every cause's status and the observed
+error. Each action derives its conclusion through the steps of the edition's
+:class:`~kb_engine.plan.Plan` (``compile_edition(...).plan``), the same steps
+:func:`~kb_engine.plan.run_plan` runs in order and the ``direct`` backend runs
+compiled.
 
-Every rule's action derives its fact with a step of the edition's
-:class:`~kb_engine.plan.Plan` (``compile_edition(...).plan``), which
-:func:`~kb_engine.plan.run_plan` can also evaluate directly.
+An unknown fact is a field set to None, never a missing fact, so no rule tests
+for the absence of anything, and no conclusion depends on the order in which
+rules fire. Rules still carry a salience by stratum (a cause after the causes
+it refers to, the conclusions last), so that each fires once, after what it
+reads exists.
+
+This encoding keeps the network small: one wide input fact instead of one per
+VM fact, one fact per cause instead of one per condition node, 16 rules for an
+edition instead of 168. experta's RETE network passes every fact through the
+tests of every pattern of its type, so the work per VM grows with
+the number of facts times the number of patterns.
 """
 
 from __future__ import annotations
@@ -28,26 +38,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from itertools import product
 from typing import Any
 
 from kb_engine.knowledge.conditions import All, AnyOf, CauseRef, Condition, FindingRef, Test, refs_of, to_data
 from kb_engine.knowledge.model import Edition
+from kb_engine.knowledge.vocabulary import fact_catalog
 
-from ._experta import AND, MATCH, NOT, Fact, KnowledgeEngine, Rule
+from ._experta import MATCH, Fact, KnowledgeEngine, Rule
 from .agenda import SalienceStrategy
 from .evaluate import cause_order, cause_walk
-from .plan import AliasStep, CauseStep, CombineStep, Conclusions, Plan, Step, TestStep, cause_node, finding_node
+from .plan import AliasStep, CauseStep, CombineStep, Conclusions, Derived, Plan, Step, TestStep, cause_node, finding_node
 
 __all__ = [
-    "Escalate",
-    "Expected",
-    "Input",
-    "Observed",
-    "Remedy",
-    "Status",
-    "Truth",
-    "Verdict",
+    "VM",
+    "Cause",
+    "Conclusion",
     "compile_edition",
     "finding_node",
     "cause_node",
@@ -55,40 +60,34 @@ __all__ = [
 ]
 
 
-class Input(Fact):  # type: ignore[misc]
-    """A known fact about the VM."""
+class VM(Fact):  # type: ignore[misc]
+    """Every fact of the VM by name (None: unknown), and ``observed``: the error entry the user saw, or None."""
 
 
-class Truth(Fact):  # type: ignore[misc]
-    """The truth of a condition node, a finding or a cause."""
+class Cause(Fact):  # type: ignore[misc]
+    """A cause's status and its truth as a condition, with every condition node derived on the way."""
 
 
-class Status(Fact):  # type: ignore[misc]
-    """The status of a cause."""
-
-
-class Observed(Fact):  # type: ignore[misc]
-    """The error entry the user saw."""
-
-
-class Expected(Fact):  # type: ignore[misc]
-    """An error entry the VM is expected to hit, and the confirmed cause that produces it."""
-
-
-class Remedy(Fact):  # type: ignore[misc]
-    """A confirmed cause's remedy, with its rank in the report."""
-
-
-class Escalate(Fact):  # type: ignore[misc]
-    """Every cause of the observed error is excluded: collect logs and escalate."""
-
-
-class Verdict(Fact):  # type: ignore[misc]
-    """clean (nothing confirmed, nothing undetermined), problems, or incomplete."""
+class Conclusion(Fact):  # type: ignore[misc]
+    """Expected error codes, ranked remedies, escalation and the verdict."""
 
 
 _TOP = 10_000
 """Salience of the first stratum; each later stratum is one lower."""
+
+_DerivedNodes = tuple[tuple[str, Any, str, tuple[str, ...]], ...]
+"""(node, value, rule, premises) of every node a rule derived."""
+
+
+@dataclass
+class _Unit:
+    """What one rule reads and runs: the VM facts its steps test, the causes it refers to, its steps."""
+
+    facts: tuple[str, ...]
+    refs: tuple[str, ...]
+    steps: tuple[Step, ...]
+    fact_variables: tuple[tuple[str, str], ...] = ()
+    ref_variables: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -99,16 +98,21 @@ class _Compiler:
     node_ids: dict[str, str] = field(default_factory=dict)
     conditions: dict[str, Condition] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
+    by_node: dict[str, Step] = field(default_factory=dict)
 
     def add(self, name: str, level: int, patterns: list[Any], action: Callable[..., None]) -> None:
         """Register one rule; its salience puts it in stratum ``level``."""
         rule = Rule(*patterns, salience=_TOP - level)
         self.rules[name] = rule(action)
 
-    # -- condition nodes ---------------------------------------------------
+    def step(self, node: str, step: Step) -> None:
+        self.steps.append(step)
+        self.by_node[node] = step
+
+    # -- the plan ------------------------------------------------------------
 
     def node(self, cond: Condition) -> tuple[str, int]:
-        """Compile a condition; return its Truth node id and stratum."""
+        """Compile a condition into steps; return its node id and stratum."""
         if isinstance(cond, FindingRef):
             return finding_node(cond.finding), self.levels[finding_node(cond.finding)]
         if isinstance(cond, CauseRef):
@@ -121,61 +125,41 @@ class _Compiler:
         self.node_ids[key] = nid
         self.conditions[nid] = cond
         if isinstance(cond, Test):
-            level = 1
-            self.test_rules(TestStep(nid, cond, tuple(cond.facts()), self.edition.limits))
+            level = 0
+            self.step(nid, TestStep(nid, cond, tuple(cond.facts()), self.edition.limits))
         else:
             parts = cond.parts if isinstance(cond, All | AnyOf) else (cond.part,)
             children = [self.node(p) for p in parts]
-            level = 1 + max(lvl for _, lvl in children)
-            kind = type(cond).__name__.lower()
-            self.combinator_rule(CombineStep(nid, kind, tuple(c for c, _ in children)), level)
+            level = max(lvl for _, lvl in children)
+            self.step(nid, CombineStep(nid, type(cond).__name__.lower(), tuple(c for c, _ in children)))
         self.levels[nid] = level
         return nid, level
 
-    def test_rules(self, step: TestStep) -> None:
-        """One rule per known/unknown combination of the facts the test reads."""
-        self.steps.append(step)
-        facts = step.facts
-        for known in product((True, False), repeat=len(facts)):
-            patterns: list[Any] = []
-            for i, (name, is_known) in enumerate(zip(facts, known, strict=True)):
-                if is_known:
-                    patterns.append(Input(name=name, value=getattr(MATCH, f"v{i}")))
-                else:
-                    patterns.append(NOT(Input(name=name)))
-
-            def action(engine: KnowledgeEngine, _known: tuple[bool, ...] = known, **bound: Any) -> None:
-                values = {name: (bound[f"v{i}"] if k else None) for i, (name, k) in enumerate(zip(facts, _known, strict=True))}
-                value, rule, premises = step.derive(values)
-                engine.declare(Truth(node=step.node, value=value, rule=rule, premises=premises))
-
-            suffix = "".join("k" if k else "u" for k in known)
-            self.add(f"test_{step.node}_{suffix}", 1, patterns or [AND()], action)
-
-    def combinator_rule(self, step: CombineStep, level: int) -> None:
-        """Fires once every child has a truth value; combines them in three-valued logic."""
-        self.steps.append(step)
-        patterns = [Truth(node=child, value=getattr(MATCH, f"c{i}")) for i, child in enumerate(step.children)]
-
-        def action(engine: KnowledgeEngine, **bound: Any) -> None:
-            value, rule, premises = step.derive([bound[f"c{i}"] for i in range(len(step.children))])
-            engine.declare(Truth(node=step.node, value=value, rule=rule, premises=premises))
-
-        self.add(f"{step.kind}_{step.node}", level, patterns, action)
-
-    # -- findings, causes, conclusions ------------------------------------
-
     def compile(self) -> tuple[dict[str, Any], int, Plan]:
         edition = self.edition
+        units: list[tuple[str, int]] = []  # cause, stratum
         for fid in self.used_findings():
             root, level = self.node(edition.findings[fid].when)
-            self.alias_rule(AliasStep(finding_node(fid), root, f"finding {fid}"), level + 1)
+            node = finding_node(fid)
+            self.step(node, AliasStep(node, root, f"finding {fid}"))
+            self.levels[node] = level
         for cid in cause_order(edition):
-            self.cause_rules(cid)
-        last = 1 + max(self.levels.values(), default=1)
-        conclusions = self.conclusions()
-        self.conclusion_rules(conclusions, last)
-        return self.rules, last + 1, Plan(tuple(self.steps), conclusions)
+            cause = edition.causes[cid]
+            when, level = self.node(cause.when)
+            sources = [when]
+            if cause.applies is not None:
+                applies, applies_level = self.node(cause.applies)
+                sources.insert(0, applies)
+                level = max(level, applies_level)
+            self.step(cause_node(cid), CauseStep(cid, tuple(sources), cause.applies is not None))
+            self.levels[cause_node(cid)] = level + 1
+            units.append((cid, level + 1))
+        plan = Plan(tuple(self.steps), self.conclusions())
+        for cid, level in units:
+            self.cause_rule(cid, self.unit(cause_node(cid)), level)
+        last = 1 + max((level for _, level in units), default=0)
+        self.conclusion_rule(plan.conclusions, last)
+        return self.rules, last + 1, plan
 
     def used_findings(self) -> list[str]:
         """The findings some cause of the edition refers to, in knowledge-base order."""
@@ -185,37 +169,6 @@ class _Compiler:
                 if cond is not None:
                     used |= refs_of(cond)[0]
         return [fid for fid in self.edition.findings if fid in used]
-
-    def alias_rule(self, step: AliasStep, level: int) -> None:
-        self.steps.append(step)
-        self.levels[step.node] = level
-
-        def action(engine: KnowledgeEngine, v: Any) -> None:
-            value, rule, premises = step.derive(v)
-            engine.declare(Truth(node=step.node, value=value, rule=rule, premises=premises))
-
-        self.add(f"alias_{step.node}", level, [Truth(node=step.source, value=MATCH.v)], action)
-
-    def cause_rules(self, cid: str) -> None:
-        cause = self.edition.causes[cid]
-        when, level = self.node(cause.when)
-        sources = [when]
-        if cause.applies is not None:
-            applies, applies_level = self.node(cause.applies)
-            sources.insert(0, applies)
-            level = max(level, applies_level)
-        level += 1
-        self.levels[cause_node(cid)] = level
-        step = CauseStep(cid, tuple(sources), cause.applies is not None)
-        self.steps.append(step)
-        patterns = [Truth(node=src, value=getattr(MATCH, f"s{i}")) for i, src in enumerate(sources)]
-
-        def action(engine: KnowledgeEngine, **bound: Any) -> None:
-            status, (value, rule, premises) = step.derive([bound[f"s{i}"] for i in range(len(step.sources))])
-            engine.declare(Status(cause=cid, status=status, rule=rule, premises=premises))
-            engine.declare(Truth(node=cause_node(cid), value=value, rule=rule, premises=premises))
-
-        self.add(f"cause_{cid}", level, patterns, action)
 
     def conclusions(self) -> Conclusions:
         edition = self.edition
@@ -231,63 +184,111 @@ class _Compiler:
             global_ranks={cid: 1000 + i for i, cid in enumerate(edition.causes)},
         )
 
-    def conclusion_rules(self, conclusions: Conclusions, level: int) -> None:
-        for code, tree in conclusions.trees.items():
-            for cid in tree:
-                self.add(
-                    f"expect_{code}_{cid}",
-                    level,
-                    [Status(cause=cid, status="confirmed")],
-                    _declarer(Expected(code=code, cause=cid, rule=f"expect {code}", premises=(f"cause:{cid}",))),
+    # -- the rules -----------------------------------------------------------
+
+    def unit(self, top: str) -> _Unit:
+        """The steps that derive ``top`` from the VM facts and from other causes, in plan order."""
+        nodes: set[str] = set()
+        refs: list[str] = []
+        pending = [top]
+        while pending:
+            node = pending.pop()
+            if node in nodes:
+                continue
+            nodes.add(node)
+            step = self.by_node[node]
+            below: tuple[str, ...] = ()
+            if isinstance(step, CombineStep):
+                below = step.children
+            elif isinstance(step, AliasStep):
+                below = (step.source,)
+            elif isinstance(step, CauseStep):
+                below = step.sources
+            for child in below:
+                if child.startswith("cause:"):
+                    if child not in refs:
+                        refs.append(child)
+                else:
+                    pending.append(child)
+        steps = tuple(step for step in self.steps if _node_of(step) in nodes)
+        facts = tuple(dict.fromkeys(name for step in steps if isinstance(step, TestStep) for name in step.facts))
+        return _Unit(
+            facts,
+            tuple(refs),
+            steps,
+            tuple((name, self.variable(name)) for name in facts),
+            tuple((ref, self.variable(ref)) for ref in refs),
+        )
+
+    def patterns(self, unit: _Unit) -> list[Any]:
+        """Patterns binding the VM facts the unit tests and the truths of what it refers to.
+
+        A fact or a reference has the same variable in every rule (its position in the plan), so that the
+        network tests each field once for all the rules that read it.
+        """
+        patterns: list[Any] = [VM(**{name: getattr(MATCH, self.variable(name)) for name in unit.facts})]
+        for ref in unit.refs:
+            patterns.append(Cause(id=ref.partition(":")[2], value=getattr(MATCH, self.variable(ref))))
+        return patterns
+
+    def variable(self, name: str) -> str:
+        """The pattern variable of a VM fact (``f3``) or of a cause (``r7``)."""
+        if name.startswith("cause:"):
+            return f"r{list(self.by_node).index(name)}"
+        return f"f{list(fact_catalog()).index(name)}"
+
+    def cause_rule(self, cid: str, unit: _Unit, level: int) -> None:
+        node = cause_node(cid)
+
+        def action(engine: KnowledgeEngine, **bound: Any) -> None:
+            truths, status = _run(unit, bound)
+            engine.declare(Cause(id=cid, status=status, value=truths[node][0], derived=_derived(truths, unit)))
+
+        self.add(f"cause_{cid}", level, self.patterns(unit), action)
+
+    def conclusion_rule(self, conclusions: Conclusions, level: int) -> None:
+        """Fires once every cause has a status: expected codes, remedies, escalation and verdict."""
+        causes = list(self.edition.causes)
+        patterns = [VM(observed=MATCH.observed)] + [Cause(id=cid, status=getattr(MATCH, f"s{i}")) for i, cid in enumerate(causes)]
+
+        def action(engine: KnowledgeEngine, observed: str | None, **bound: Any) -> None:
+            statuses = {cid: (bound[f"s{i}"], "", ()) for i, cid in enumerate(causes)}
+            memory = conclusions.conclude({}, statuses, observed)
+            engine.declare(
+                Conclusion(
+                    expected=tuple(memory.expected.items()),
+                    remedies=tuple(memory.remedies.items()),
+                    escalate=tuple(sorted(memory.escalate)),
+                    verdict=memory.verdict,
                 )
-            # Negation: every top-level cause of the observed code is excluded.
-            causes = conclusions.causes[code]
-            absent = [NOT(Status(cause=cid, status=s)) for cid in causes for s in ("confirmed", "undetermined")]
-            self.add(
-                f"escalate_{code}",
-                level,
-                [Observed(code=code), *absent],
-                _declarer(Escalate(code=code, rule=f"escalate {code}", premises=tuple(f"cause:{cid}" for cid in causes))),
             )
-        for cid in conclusions.global_ranks:
 
-            def observed_action(engine: KnowledgeEngine, code: str, _cid: str = cid) -> None:
-                rank = conclusions.remedy_rank(_cid, code)
-                engine.declare(Remedy(cause=_cid, rank=rank, rule=f"remedy {_cid}", premises=(f"cause:{_cid}", f"observed:{code}")))
-
-            self.add(
-                f"remedy_{cid}_observed",
-                level,
-                [Status(cause=cid, status="confirmed"), Observed(code=MATCH.code)],
-                observed_action,
-            )
-            rank = conclusions.remedy_rank(cid, None)
-            self.add(
-                f"remedy_{cid}",
-                level,
-                [Status(cause=cid, status="confirmed"), NOT(Observed())],
-                _declarer(Remedy(cause=cid, rank=rank, rule=f"remedy {cid}", premises=(f"cause:{cid}",))),
-            )
-        self.add("verdict_problems", level, [Status(status="confirmed")], _declarer(Verdict(value="problems")))
-        self.add(
-            "verdict_incomplete",
-            level,
-            [Status(status="undetermined"), NOT(Status(status="confirmed"))],
-            _declarer(Verdict(value="incomplete")),
-        )
-        self.add(
-            "verdict_clean",
-            level,
-            [NOT(Status(status="confirmed")), NOT(Status(status="undetermined"))],
-            _declarer(Verdict(value="clean")),
-        )
+        self.add("conclusions", level, patterns, action)
 
 
-def _declarer(fact: Fact) -> Callable[..., None]:
-    def action(engine: KnowledgeEngine, **_: Any) -> None:
-        engine.declare(fact.copy())
+def _node_of(step: Step) -> str:
+    return cause_node(step.cause) if isinstance(step, CauseStep) else step.node
 
-    return action
+
+def _run(unit: _Unit, bound: Mapping[str, Any]) -> tuple[dict[str, Derived], str]:
+    """Derive the unit's steps from the bound facts and truths; returns the truths and a cause's status ("" if none)."""
+    facts = {name: bound[variable] for name, variable in unit.fact_variables}
+    truths: dict[str, Derived] = {ref: (bound[variable], "", ()) for ref, variable in unit.ref_variables}
+    status = ""
+    for step in unit.steps:
+        if isinstance(step, TestStep):
+            truths[step.node] = step.derive(facts)
+        elif isinstance(step, CombineStep):
+            truths[step.node] = step.derive([truths[child][0] for child in step.children])
+        elif isinstance(step, AliasStep):
+            truths[step.node] = step.derive(truths[step.source][0])
+        else:
+            status, truths[cause_node(step.cause)] = step.derive([truths[src][0] for src in step.sources])
+    return truths, status
+
+
+def _derived(truths: Mapping[str, Derived], unit: _Unit) -> _DerivedNodes:
+    return tuple((node, *truths[node]) for node in map(_node_of, unit.steps))
 
 
 def truth_node(cond: Condition, node_ids: Mapping[str, str]) -> str | None:
@@ -305,8 +306,8 @@ def compile_edition(edition: Edition, *, stratify: bool = True) -> type[Knowledg
     Args:
         edition: the resolved edition.
         stratify: give each stratum its own salience (the default). ``False``
-            gives every rule the same salience; that engine is wrong for some
-            VMs and exists only so that tests can show why strata are needed.
+            gives every rule the same salience; since no rule tests for the
+            absence of a fact, that engine concludes the same (tests show it).
     """
     compiler = _Compiler(edition)
     rules, strata, plan = compiler.compile()

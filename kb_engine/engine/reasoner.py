@@ -19,9 +19,9 @@ from kb_engine.knowledge.load import default_kb
 from kb_engine.knowledge.model import CodeEntry, Edition, KnowledgeBase
 from kb_engine.knowledge.vocabulary import Facts
 
-from .compile import Escalate, Expected, Input, Observed, Remedy, Status, Truth, Verdict, compile_edition
+from .compile import VM, Cause, Conclusion, compile_edition
 from .codegen import CompiledRules, compile_plan
-from .plan import Derived, WorkingMemory
+from .plan import Derived, WorkingMemory, cause_node
 
 __all__ = ["Backend", "Reasoner", "WorkingMemory"]
 
@@ -95,31 +95,25 @@ class Reasoner:
             return self._compile()(facts.flat(), None if observed is None else observed.id)
         engine = self._experta()
         engine.reset()
-        for name, value in facts.flat().items():
-            if value is not None:
-                engine.declare(Input(name=name, value=value))
-        if observed is not None:
-            engine.declare(Observed(code=observed.id))
+        engine.declare(VM(observed=None if observed is None else observed.id, **facts.flat()))
         engine.run()
         truths: dict[str, Derived] = {}
         statuses: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-        expected: dict[str, list[str]] = {}
-        remedies: dict[str, int] = {}
-        escalate: set[str] = set()
-        verdict = "incomplete"
+        conclusion: Any = None
         for fact in engine.facts.values():
-            if isinstance(fact, Truth):
-                truths[fact["node"]] = (fact["value"], fact["rule"], tuple(fact["premises"]))
-            elif isinstance(fact, Status):
-                statuses[fact["cause"]] = (fact["status"], fact["rule"], tuple(fact["premises"]))
-            elif isinstance(fact, Expected):
-                expected.setdefault(fact["code"], []).append(fact["cause"])
-            elif isinstance(fact, Remedy):
-                remedies[fact["cause"]] = fact["rank"]
-            elif isinstance(fact, Escalate):
-                escalate.add(fact["code"])
-            elif isinstance(fact, Verdict):
-                verdict = fact["value"]
-        trees = self.rules.plan.conclusions.trees
-        in_order = {code: tuple(sorted(causes, key=trees[code].index)) for code, causes in expected.items()}
-        return WorkingMemory(truths, statuses, in_order, remedies, frozenset(escalate), verdict)
+            if isinstance(fact, Cause):
+                for node, value, rule, premises in fact["derived"]:
+                    truths[node] = (value, rule, tuple(premises))
+                statuses[fact["id"]] = (fact["status"], *truths[cause_node(fact["id"])][1:])
+            elif isinstance(fact, Conclusion):
+                conclusion = fact
+        if conclusion is None:  # pragma: no cover (the conclusions rule always fires once every cause has a status)
+            raise RuntimeError("the rules drew no conclusion")
+        return WorkingMemory(
+            truths,
+            statuses,
+            {code: tuple(causes) for code, causes in conclusion["expected"]},
+            dict(conclusion["remedies"]),
+            frozenset(conclusion["escalate"]),
+            conclusion["verdict"],
+        )
