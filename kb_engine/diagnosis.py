@@ -51,8 +51,9 @@ class Engine(Reasoner):
         loaded = load_facts(facts)
         label = source or (str(facts) if isinstance(facts, str | Path) else "<input>")
         observed = self.observed_entry(loaded, source=label)
-        memory = self.run(loaded, observed)
-        return build_report(self, loaded, observed, memory, "ja" if lang == "ja" else "en")
+        flat = loaded.flat()
+        memory = self.run_flat(flat, observed)
+        return build_report(self, loaded, observed, memory, "ja" if lang == "ja" else "en", flat=flat)
 
 
 _ENGINES: dict[tuple[int, str, str], Engine] = {}

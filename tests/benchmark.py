@@ -1,33 +1,55 @@
-"""Benchmark of the diagnosis engine, run on demand (not collected by pytest).
+"""Benchmark of the diagnosis engine, run on demand (not collected by pytest, never a timed test).
 
-    .venv/bin/python tests/benchmark.py            # 10,000 generated VMs
-    .venv/bin/python tests/benchmark.py --count 500
+    .venv/bin/python tests/benchmark.py                 # 10,000 generated VMs, every measurement but the million
+    .venv/bin/python tests/benchmark.py --count 2000    # quicker
+    .venv/bin/python tests/benchmark.py --million       # also stream 1,000,000 VMs and report the max RSS
 
-For each backend (``experta``, forward chaining; ``direct``, the same compiled
-rules step by step) it reports the time to build the engine, the median and p95
-time of one diagnosis with the engine reused (``Engine.diagnose``: validation,
-rules and report), of the rules alone (``Engine.run``), and the throughput over
-all VMs; then the plain evaluator of the same knowledge base for comparison. On
-one core of this machine.
+Every figure is put beside a floor measured in the same run on the same documents: ``json.loads`` and
+``json.dumps`` of each VM's facts document, the least any tool that reads and writes JSON per VM must do.
+
+1. Per VM, one core, the engine built once and reused, for each backend (``experta``, forward chaining;
+   ``direct``, the compiled rules): the rules alone (``Engine.run``), a full diagnosis (``Engine.diagnose``:
+   validation, rules, report) and the report's canonical JSON; beside them the plain evaluator
+   (``evaluate_edition``, conclusions only) and the floor.
+2. End to end: JSON Lines of facts in, one compact JSON row per VM out (name, edition, verdict, confirmed
+   causes with their letters, expected codes, the first remedy's cause, the unknown facts that matter), in
+   input order, with 1 and with 2 worker processes; against the floor on as many cores.
+3. ``--million``: 1,000,000 VMs streamed through the same pipeline in a child process (its input generated
+   on the fly, its output discarded), with that process's max RSS.
+
+Per-VM figures are medians (p95 beside them) of the CPU time of each call; whole runs give wall-clock VMs/s
+and CPU time per VM over every process, and the capacity those cores give at that cost. The machine is
+shared: wall-clock figures fall with its load, CPU figures much less; compare any figure with the floor of
+the same run, not across runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from factsgen import random_facts  # noqa: E402
+from factsgen import OBSERVABLE_IN_BOTH_EDITIONS, random_facts  # noqa: E402
 
-from kb_engine.diagnosis import Engine
-from kb_engine.engine.evaluate import evaluate_edition
-from kb_engine.facts.load import validate_facts
+from kb_engine.diagnosis import Engine  # noqa: E402
+from kb_engine.engine.evaluate import evaluate_edition  # noqa: E402
+from kb_engine.facts.load import parse_facts_text, validate_facts  # noqa: E402
+from kb_engine.report.model import Report, report_json  # noqa: E402
+
+MS = 1000.0
+US = 1_000_000.0
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -35,55 +57,259 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+def _per_item(fn: Callable[[Any], object], items: Sequence[Any]) -> list[float]:
+    """CPU time of ``fn`` per item: the thread's own, so time spent waiting for a shared core is not counted."""
+    times: list[float] = []
+    clock = time.thread_time
+    for item in items:
+        t0 = clock()
+        fn(item)
+        times.append(clock() - t0)
+    return times
+
+
+def _line(label: str, times: list[float], floor: float) -> str:
+    median = statistics.median(times)
+    return (
+        f"  {label:<44} median {median * MS:8.3f} ms  p95 {_percentile(times, 0.95) * MS:8.3f} ms"
+        f"  = {median / floor:7.1f} x floor"
+    )
+
+
+# ---------------------------------------------------------------------------
+# The end-to-end pipeline: JSON Lines of facts in, compact JSON rows out
+
+
+def row(report: Report) -> dict[str, Any]:
+    """The compact row of one VM, from its full report."""
+    refs = {c.id: c.ref for c in report.causes}
+    return {
+        "vm": report.vm,
+        "edition": report.edition,
+        "verdict": report.verdict,
+        "confirmed": [{"id": c.id, "ref": c.ref} for c in report.causes if c.status == "confirmed"],
+        "expected_codes": [e.entry for e in report.expected_codes],
+        "first_remedy": report.remedies[0].cause if report.remedies else None,
+        "first_remedy_ref": refs.get(report.remedies[0].cause) if report.remedies else None,
+        "unknown": [u.fact for u in report.unknown],
+    }
+
+
+_WORKER_ENGINE: Engine | None = None
+
+
+def _worker_engine() -> Engine:
+    global _WORKER_ENGINE
+    if _WORKER_ENGINE is None:
+        _WORKER_ENGINE = Engine(backend="direct")
+    return _WORKER_ENGINE
+
+
+def rows_of_lines(lines: Sequence[str]) -> str:
+    """One chunk of JSON Lines of facts to its JSON Lines of rows (a bad line gives an error row)."""
+    engine = _worker_engine()
+    out: list[str] = []
+    for number, text in enumerate(lines, 1):
+        try:
+            report = engine.diagnose(parse_facts_text(text, f"<line {number}>"))
+            out.append(json.dumps(row(report), ensure_ascii=False, separators=(",", ":")))
+        except ValueError as exc:
+            out.append(json.dumps({"error": str(exc)}, ensure_ascii=False))
+    return "\n".join(out) + "\n"
+
+
+def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for text in lines:
+        chunk.append(text)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def stream(lines: Iterable[str], write: Callable[[str], object], jobs: int, chunk: int = 500) -> None:
+    """Rows of every line, in input order, with ``jobs`` processes; at most a few chunks in flight."""
+    if jobs == 1:
+        for part in _chunks(lines, chunk):
+            write(rows_of_lines(part))
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: list[Any] = []
+        for part in _chunks(lines, chunk):
+            pending.append(pool.submit(rows_of_lines, part))
+            if len(pending) >= 2 * jobs:
+                write(pending.pop(0).result())
+        for future in pending:
+            write(future.result())
+
+
+def _floor_of_lines(lines: Sequence[str]) -> int:
+    return sum(len(json.dumps(json.loads(text))) for text in lines)
+
+
+class _Run:
+    """Wall-clock and CPU seconds (this process and its finished children) of a block."""
+
+    def __enter__(self) -> _Run:
+        self.wall = time.perf_counter()
+        self.cpu = _cpu_seconds()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = _cpu_seconds() - self.cpu
+
+
+def _cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def floor_run(lines: Sequence[str], jobs: int, chunk: int = 500) -> _Run:
+    """json.loads + json.dumps over the lines, with ``jobs`` processes."""
+    parts = list(_chunks(lines, chunk))
+    with _Run() as run:
+        if jobs == 1:
+            for part in parts:
+                _floor_of_lines(part)
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                list(pool.map(_floor_of_lines, parts))
+    return run
+
+
+def pipeline_run(lines: Sequence[str], jobs: int) -> _Run:
+    sink: list[int] = []
+    with _Run() as run:
+        stream(lines, lambda text: sink.append(len(text)), jobs)
+    return run
+
+
+# ---------------------------------------------------------------------------
+# A million VMs streamed, in a child process
+
+
+def _generate(count: int, seed: int) -> None:
+    """Write ``count`` JSON Lines of generated facts to stdout (10,000 distinct documents, each renamed)."""
+    base = random_facts(seed, min(count, 10_000), OBSERVABLE_IN_BOTH_EDITIONS)
+    out = sys.stdout
+    for index in range(count):
+        doc = dict(base[index % len(base)])
+        doc["name"] = f"vm-{index}"
+        out.write(json.dumps(doc) + "\n")
+    out.flush()
+
+
+def _serve_stdin(jobs: int) -> None:
+    """The pipeline over standard input to standard output; prints its VMs/s and max RSS (whole process tree) to stderr."""
+    count = 0
+
+    def counted() -> Iterator[str]:
+        nonlocal count
+        for text in sys.stdin:
+            count += 1
+            yield text
+
+    with _Run() as run:
+        stream(counted(), sys.stdout.write, jobs)
+        sys.stdout.flush()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = {"vms": count, "seconds": run.wall, "cpu": run.cpu, "rss_kib": own, "worker_rss_kib": children}
+    print(json.dumps(result), file=sys.stderr)
+
+
+def million(jobs: int, count: int, seed: int) -> dict[str, Any]:
+    me = [sys.executable, str(Path(__file__).resolve())]
+    with subprocess.Popen([*me, "--generate", str(count), "--seed", str(seed)], stdout=subprocess.PIPE) as gen:
+        done = subprocess.run(
+            [*me, "--serve", "--jobs", str(jobs)], stdin=gen.stdout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            check=True, text=True,
+        )
+    result: dict[str, Any] = json.loads(done.stderr.strip().splitlines()[-1])
+    return result
+
+
+# ---------------------------------------------------------------------------
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000, help="generated VMs (default 10000)")
     parser.add_argument("--edition", default=None, help="edition (default: the newest)")
     parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--million", action="store_true", help="also stream 1,000,000 VMs and report the max RSS")
+    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate is not None:
+        _generate(args.generate, args.seed)
+        return
+    if args.serve:
+        _serve_stdin(args.jobs)
+        return
 
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
+    documents = random_facts(args.seed, args.count, OBSERVABLE_IN_BOTH_EDITIONS)
+    lines = [json.dumps(doc) for doc in documents]
+    print(
+        f"{time.strftime('%Y-%m-%d')}: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+        f"{len(cores)} cores; load average {os.getloadavg()[0]:.1f}; {args.count} generated VMs"
+    )
+
+    # -- 2. end to end, on 1 and 2 cores (before pinning this process to one core)
+    print("end to end: JSON Lines of facts -> compact JSON rows, in input order (direct backend)")
+    print("  (CPU: of every process, per VM; capacity: VMs per second that many cores give at that CPU cost)")
+    n = len(lines)
+    for jobs in (1, 2):
+        floor = floor_run(lines, jobs)
+        run = pipeline_run(lines, jobs)
+        print(
+            f"  {jobs} process{'es' if jobs > 1 else '  '}: wall {n / run.wall:8.0f} VMs/s; CPU {run.cpu / n * US:7.1f} us/VM, "
+            f"capacity {jobs * n / run.cpu:8.0f} VMs/s | floor: wall {n / floor.wall:8.0f} VMs/s; CPU {floor.cpu / n * US:6.1f} us/VM, "
+            f"capacity {jobs * n / floor.cpu:8.0f} VMs/s | {run.cpu / floor.cpu:5.1f} x floor"
+        )
+
+    # -- 1. per VM, one core
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
-
-    documents = random_facts(args.seed, args.count)
+        os.sched_setaffinity(0, {cores[0]})
+    floor_times = _per_item(lambda text: json.dumps(json.loads(text)), lines)
+    floor = statistics.median(floor_times)
     facts = [validate_facts(doc, "<generated>") for doc in documents]
-
-    ms = 1000.0
-    print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores (1 used)")
+    print(f"per VM, one core, engine reused; floor (json.loads + json.dumps of the facts): median {floor * US:.1f} us")
+    validation = _per_item(lambda doc: validate_facts(doc, "<generated>"), documents)
+    print(_line("validating the facts (validate_facts)", validation, floor))
     for backend in ("experta", "direct"):
         start = time.perf_counter()
         engine = Engine(args.edition, backend=backend)
-        engine.run(facts[0])  # the first run builds the thread's experta instance
+        engine.run(facts[0])
         build = time.perf_counter() - start
-        if backend == "experta":
-            print(f"edition {engine.edition.id}: {engine.rules.rule_count} rules in {engine.rules.strata} strata; {args.count} generated VMs")
+        observed = [engine.observed_entry(item) for item in facts]
+        pairs = list(zip(facts, observed, strict=True))
+        print(f"[{backend}] {engine.rules.rule_count} rules in {engine.rules.strata} strata; engine built in {build * MS:.1f} ms")
+        print(_line("rules only (Engine.run)", _per_item(lambda p: engine.run(*p), pairs), floor))
+        wall = time.perf_counter()
+        full = _per_item(lambda item: engine.diagnose(item), facts)
+        wall = time.perf_counter() - wall
+        print(_line("full report (Engine.diagnose)", full, floor) + f"   {len(facts) / wall:8.0f} VMs/s")
+        reports = [engine.diagnose(item) for item in facts]
+        print(_line("report_json (indented, canonical)", _per_item(report_json, reports), floor))
+        print(_line("report_json (one line)", _per_item(lambda r: report_json(r, indent=None), reports), floor))
+    flats = [item.flat() for item in facts]
+    edition = Engine(args.edition, backend="direct").edition
+    print(_line("plain evaluator (evaluate_edition)", _per_item(lambda flat: evaluate_edition(edition, flat), flats), floor))
 
-        rules: list[float] = []
-        for item in facts:
-            t0 = time.perf_counter()
-            engine.run(item)
-            rules.append(time.perf_counter() - t0)
-
-        full: list[float] = []
-        wall0 = time.perf_counter()
-        for item in facts:
-            t0 = time.perf_counter()
-            engine.diagnose(item)
-            full.append(time.perf_counter() - t0)
-        wall = time.perf_counter() - wall0
-
-        print(f"[{backend}] build engine (compile rules + first run): {build * ms:.1f} ms")
-        for label, values in (("diagnose (engine reused)", full), ("rules only (Engine.run)", rules)):
-            print(f"[{backend}] {label:<26} median {statistics.median(values) * ms:7.2f} ms   p95 {_percentile(values, 0.95) * ms:7.2f} ms")
-        print(f"[{backend}] throughput (diagnose): {args.count / wall:.1f} VMs/s over {wall:.1f} s")
-
-    plain: list[float] = []
-    for item in facts:
-        flat = item.flat()
-        t0 = time.perf_counter()
-        evaluate_edition(engine.edition, flat)
-        plain.append(time.perf_counter() - t0)
-    print(f"plain evaluator (evaluate_edition)     median {statistics.median(plain) * ms:7.2f} ms   p95 {_percentile(plain, 0.95) * ms:7.2f} ms")
+    # -- 3. a million VMs streamed
+    if args.million:
+        result = million(2, 1_000_000, args.seed)
+        print(
+            f"{result['vms']:,} VMs streamed with 2 worker processes: wall {result['vms'] / result['seconds']:.0f} VMs/s, "
+            f"CPU {result['cpu'] / result['vms'] * US:.1f} us/VM; max RSS {result['rss_kib'] / 1024:.0f} MB (the reading and "
+            f"writing process), {result['worker_rss_kib'] / 1024:.0f} MB (the largest worker)"
+        )
 
 
 if __name__ == "__main__":

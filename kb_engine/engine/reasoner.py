@@ -13,6 +13,7 @@ same working memory, so the reports are identical.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
 from kb_engine.knowledge.load import default_kb
@@ -91,11 +92,15 @@ class Reasoner:
 
     def run(self, facts: Facts, observed: CodeEntry | None = None) -> WorkingMemory:
         """Run the rules for one VM and return what they derived."""
+        return self.run_flat(facts.flat(), observed)
+
+    def run_flat(self, flat: Mapping[str, object], observed: CodeEntry | None = None) -> WorkingMemory:
+        """Run the rules for one VM's facts by name (``Facts.flat()``) and return what they derived."""
         if self.backend == "direct":
-            return self._compile()(facts.flat(), None if observed is None else observed.id)
+            return self._compile()(flat, None if observed is None else observed.id)
         engine = self._experta()
         engine.reset()
-        engine.declare(VM(observed=None if observed is None else observed.id, **facts.flat()))
+        engine.declare(VM(observed=None if observed is None else observed.id, **flat))
         engine.run()
         truths: dict[str, Derived] = {}
         statuses: dict[str, tuple[str, str, tuple[str, ...]]] = {}

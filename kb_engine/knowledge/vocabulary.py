@@ -536,7 +536,9 @@ class Record(Mapping[str, object]):
         return hash(self._items)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Mapping) and dict(self._items) == dict(other.items())
+        if isinstance(other, Record):
+            return self._items == other._items
+        return isinstance(other, Mapping) and self._map == dict(other.items())
 
     def __repr__(self) -> str:
         return f"Record({dict(self._items)!r})"

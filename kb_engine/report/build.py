@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kb_engine.engine.compile import truth_node
+from kb_engine.engine.plan import AliasStep, CombineStep, TestStep
 from kb_engine.engine.evaluate import cause_truth, cause_walk
 from kb_engine.knowledge.conditions import (
     All,
@@ -81,11 +82,11 @@ class _Tables:
     """What every report of one engine in one language shares: labels, the compiled node of each condition,
     the facts each remedy reads, and a memo of the report's immutable parts.
 
-    Every part of a report is a function of what it is built from: a derivation of its node, value and
-    premises' derivations; a cause's result of the cause and its derivation (which holds every truth and input
-    value below it); a remedy of the cause, its rank and the facts its steps read. The memo keys are exactly
-    those, with the premises' derivations by identity (each is kept alive by the derivation that holds it), so
-    the same VM facts give the same objects, and reports of many VMs share most of their parts.
+    Every part of a report is a function of what it is built from, and is kept under exactly that: a
+    derivation under its premise and the values of every fact below its node (which decide every truth below
+    it); a cause's result under its derivation's identity (the result keeps the derivation alive); a remedy
+    under its cause, its rank and the facts its steps and texts read. So the same facts give the same
+    objects, and reports of many VMs share most of their parts.
     """
 
     def __init__(self, engine: Reasoner, lang: str) -> None:
@@ -98,6 +99,18 @@ class _Tables:
         for cid in edition.causes:
             self.labels[f"cause:{cid}"] = f"cause {cid}"
         self.nodes: dict[int, str | None] = {}
+        self.facts_under: dict[str, tuple[str, ...]] = {}
+        for step in engine.rules.plan.steps:
+            if isinstance(step, TestStep):
+                self.facts_under[step.node] = tuple(sorted(set(step.facts)))
+                continue
+            if isinstance(step, CombineStep):
+                node, below = step.node, step.children
+            elif isinstance(step, AliasStep):
+                node, below = step.node, (step.source,)
+            else:
+                node, below = f"cause:{step.cause}", step.sources
+            self.facts_under[node] = tuple(sorted({name for child in below for name in self.facts_under[child]}))
         self.remedy_facts: dict[str, tuple[str, ...]] = {}
         param_facts = sorted({p.fact for p in edition.params.values() if p.fact is not None})
         for cid, cause in edition.causes.items():
@@ -134,13 +147,15 @@ def _tables(engine: Reasoner, lang: str) -> _Tables:
 
 
 class _Builder:
-    def __init__(self, engine: Reasoner, facts: Facts, memory: WorkingMemory, lang: str) -> None:
+    def __init__(
+        self, engine: Reasoner, facts: Facts, memory: WorkingMemory, lang: str, flat: Mapping[str, object] | None = None
+    ) -> None:
         self.edition: Edition = engine.edition
         self.kb_version = engine.kb.kb_version
         self.node_ids: Mapping[str, str] = engine.rules.node_ids
         self.node_conditions: Mapping[str, Condition] = engine.rules.node_conditions
         self.facts = facts
-        self.flat = facts.flat()
+        self.flat = facts.flat() if flat is None else flat
         self.memory = memory
         self.lang = lang
         self.ui = _UI[lang]
@@ -174,16 +189,15 @@ class _Builder:
                     made = Derivation(conclusion=f"observed error {name}", value=name, rule="input")
                 found = self.tables.keep(premise, made)
             return found  # type: ignore[no-any-return]
-        if kind == "cause" and name in self.memory.statuses:
-            value, rule, premises = self.memory.statuses[name]
-            node = premise
-        else:
-            node = name if kind == "node" else premise
-            value, rule, premises = self.memory.truths[node]
-        below = [self.derivation(p) for p in premises]
-        key = (premise, value, rule, *map(id, below))
-        found = self.tables.recall(key)
+        node = name if kind == "node" else premise
+        key = (premise, *map(self.flat.get, self.tables.facts_under[node]))
+        found = self.tables.memo.get(key)
         if found is None:
+            if kind == "cause" and name in self.memory.statuses:
+                value, rule, premises = self.memory.statuses[name]
+            else:
+                value, rule, premises = self.memory.truths[node]
+            below = [self.derivation(p) for p in premises]
             found = self.tables.keep(
                 key, Derivation(conclusion=self.tables.labels[node], value=value, rule=rule, premises=below)
             )
@@ -468,9 +482,17 @@ class _Builder:
         ]
 
 
-def build_report(engine: Reasoner, facts: Facts, observed: CodeEntry | None, memory: WorkingMemory, lang: str) -> Report:
-    """Assemble the report of one diagnosis from the engine's working memory."""
-    return _Builder(engine, facts, memory, lang).build(observed)
+def build_report(
+    engine: Reasoner,
+    facts: Facts,
+    observed: CodeEntry | None,
+    memory: WorkingMemory,
+    lang: str,
+    *,
+    flat: Mapping[str, object] | None = None,
+) -> Report:
+    """Assemble the report of one diagnosis from the engine's working memory (``flat``: ``facts.flat()`` if known)."""
+    return _Builder(engine, facts, memory, lang, flat).build(observed)
 
 
 def _unique(items: list[str]) -> list[str]:
