@@ -17,6 +17,7 @@ from kb_engine.knowledge.load import default_kb
 from kb_engine.knowledge.model import KnowledgeBase
 from kb_engine.report.build import build_report
 from kb_engine.report.model import Report
+from kb_engine.report.summary import Summary, summarize
 
 __all__ = ["Engine", "diagnose"]
 
@@ -54,6 +55,21 @@ class Engine(Reasoner):
         flat = loaded.flat()
         memory = self.run_flat(flat, observed)
         return build_report(self, loaded, observed, memory, "ja" if lang == "ja" else "en", flat=flat)
+
+
+    def summarize(self, facts: FactsSource, *, source: str | None = None) -> Summary:
+        """Diagnose one VM down to what a fleet row shows: verdict, confirmed causes, expected codes, the order of
+        the remedies, escalation and the unknown facts that matter; the same as the full report says, without
+        building it.
+
+        Raises:
+            InputError: the facts are invalid, or the observed error code is unknown.
+        """
+        loaded = load_facts(facts)
+        label = source or (str(facts) if isinstance(facts, str | Path) else "<input>")
+        observed = self.observed_entry(loaded, source=label)
+        flat = loaded.flat()
+        return summarize(self, loaded.name, flat, observed, self.run_flat(flat, observed))
 
 
 _ENGINES: dict[tuple[int, str, str], Engine] = {}

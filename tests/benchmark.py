@@ -12,8 +12,9 @@ Every figure is put beside a floor measured in the same run on the same document
    validation, rules, report) and the report's canonical JSON; beside them the plain evaluator
    (``evaluate_edition``, conclusions only) and the floor.
 2. End to end: JSON Lines of facts in, one compact JSON row per VM out (name, edition, verdict, confirmed
-   causes with their letters, expected codes, the first remedy's cause, the unknown facts that matter), in
-   input order, with 1 and with 2 worker processes; against the floor on as many cores.
+   causes with their letters, expected codes, the first remedy's cause, the unknown facts that matter; from
+   ``Engine.summarize``, which says what the full report says without building it), in input order, with 1
+   and with 2 worker processes; against the floor on as many cores.
 3. ``--million``: 1,000,000 VMs streamed through the same pipeline in a child process (its input generated
    on the fly, its output discarded), with that process's max RSS.
 
@@ -39,6 +40,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from factsgen import OBSERVABLE_IN_BOTH_EDITIONS, random_facts  # noqa: E402
@@ -46,7 +49,8 @@ from factsgen import OBSERVABLE_IN_BOTH_EDITIONS, random_facts  # noqa: E402
 from kb_engine.diagnosis import Engine  # noqa: E402
 from kb_engine.engine.evaluate import evaluate_edition  # noqa: E402
 from kb_engine.facts.load import parse_facts_text, validate_facts  # noqa: E402
-from kb_engine.report.model import Report, report_json  # noqa: E402
+from kb_engine.report.model import report_json  # noqa: E402
+from kb_engine.report.summary import Summary  # noqa: E402
 
 MS = 1000.0
 US = 1_000_000.0
@@ -80,18 +84,16 @@ def _line(label: str, times: list[float], floor: float) -> str:
 # The end-to-end pipeline: JSON Lines of facts in, compact JSON rows out
 
 
-def row(report: Report) -> dict[str, Any]:
-    """The compact row of one VM, from its full report."""
-    refs = {c.id: c.ref for c in report.causes}
+def row(summary: Summary) -> dict[str, Any]:
+    """The compact row of one VM."""
     return {
-        "vm": report.vm,
-        "edition": report.edition,
-        "verdict": report.verdict,
-        "confirmed": [{"id": c.id, "ref": c.ref} for c in report.causes if c.status == "confirmed"],
-        "expected_codes": [e.entry for e in report.expected_codes],
-        "first_remedy": report.remedies[0].cause if report.remedies else None,
-        "first_remedy_ref": refs.get(report.remedies[0].cause) if report.remedies else None,
-        "unknown": [u.fact for u in report.unknown],
+        "vm": summary.vm,
+        "edition": summary.edition,
+        "verdict": summary.verdict,
+        "confirmed": [{"id": cid, "ref": ref} for cid, ref in summary.confirmed],
+        "expected_codes": list(summary.expected_codes),
+        "first_remedy": summary.remedies[0] if summary.remedies else None,
+        "unknown": list(summary.unknown),
     }
 
 
@@ -111,10 +113,10 @@ def rows_of_lines(lines: Sequence[str]) -> str:
     out: list[str] = []
     for number, text in enumerate(lines, 1):
         try:
-            report = engine.diagnose(parse_facts_text(text, f"<line {number}>"))
-            out.append(json.dumps(row(report), ensure_ascii=False, separators=(",", ":")))
+            summary = engine.summarize(parse_facts_text(text, f"<line {number}>"))
+            out.append(orjson.dumps(row(summary)).decode())
         except ValueError as exc:
-            out.append(json.dumps({"error": str(exc)}, ensure_ascii=False))
+            out.append(orjson.dumps({"error": str(exc)}).decode())
     return "\n".join(out) + "\n"
 
 
@@ -295,6 +297,7 @@ def main() -> None:
         full = _per_item(lambda item: engine.diagnose(item), facts)
         wall = time.perf_counter() - wall
         print(_line("full report (Engine.diagnose)", full, floor) + f"   {len(facts) / wall:8.0f} VMs/s")
+        print(_line("summary for a row (Engine.summarize)", _per_item(lambda item: engine.summarize(item), facts), floor))
         reports = [engine.diagnose(item) for item in facts]
         print(_line("report_json (indented, canonical)", _per_item(report_json, reports), floor))
         print(_line("report_json (one line)", _per_item(lambda r: report_json(r, indent=None), reports), floor))

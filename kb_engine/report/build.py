@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from kb_engine.engine.plan import WorkingMemory
     from kb_engine.engine.reasoner import Reasoner
 
-__all__ = ["build_report"]
+__all__ = ["build_report", "cause_needs_of"]
 
 _UI = {
     "en": {
@@ -148,14 +148,22 @@ def _tables(engine: Reasoner, lang: str) -> _Tables:
 
 class _Builder:
     def __init__(
-        self, engine: Reasoner, facts: Facts, memory: WorkingMemory, lang: str, flat: Mapping[str, object] | None = None
+        self,
+        engine: Reasoner,
+        facts: Facts | None,
+        memory: WorkingMemory,
+        lang: str,
+        flat: Mapping[str, object] | None = None,
     ) -> None:
         self.edition: Edition = engine.edition
         self.kb_version = engine.kb.kb_version
         self.node_ids: Mapping[str, str] = engine.rules.node_ids
         self.node_conditions: Mapping[str, Condition] = engine.rules.node_conditions
         self.facts = facts
-        self.flat = facts.flat() if flat is None else flat
+        if flat is None:
+            assert facts is not None, "the facts, or their values by name"
+            flat = facts.flat()
+        self.flat = flat
         self.memory = memory
         self.lang = lang
         self.ui = _UI[lang]
@@ -393,7 +401,13 @@ class _Builder:
 
     # -- the report ----------------------------------------------------------
 
+    def needs_of(self, cid: str) -> tuple[str, ...]:
+        """The unknown facts that could decide the cause (kept under the values of the facts below it)."""
+        key = ("needs", cid, *map(self.flat.get, self.tables.facts_under[f"cause:{cid}"]))
+        return self.shared(key, lambda: tuple(self.cause_needs(self.edition.causes[cid])))  # type: ignore[no-any-return]
+
     def build(self, observed: CodeEntry | None) -> Report:
+        assert self.facts is not None, "a report needs the facts themselves"
         edition = self.edition
         causes = {cid: self.cause_result(cid) for cid in edition.causes}
         order = list(edition.causes)
@@ -493,6 +507,13 @@ def build_report(
 ) -> Report:
     """Assemble the report of one diagnosis from the engine's working memory (``flat``: ``facts.flat()`` if known)."""
     return _Builder(engine, facts, memory, lang, flat).build(observed)
+
+
+def cause_needs_of(
+    engine: Reasoner, flat: Mapping[str, object], memory: WorkingMemory, lang: str
+) -> Callable[[str], tuple[str, ...]]:
+    """For a cause id, the unknown facts that could decide it, as the report's ``needs`` of that cause."""
+    return _Builder(engine, None, memory, lang, flat).needs_of
 
 
 def _unique(items: list[str]) -> list[str]:
