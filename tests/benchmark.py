@@ -284,6 +284,11 @@ def main() -> None:
     print(f"per VM, one core, engine reused; floor (json.loads + json.dumps of the facts): median {floor * US:.1f} us")
     validation = _per_item(lambda doc: validate_facts(doc, "<generated>"), documents)
     print(_line("validating the facts (validate_facts)", validation, floor))
+    print(_line("reading a line (parse_facts_text: JSON, validation)", _per_item(lambda t: parse_facts_text(t, "-"), lines), floor))
+    print(_line("the facts by name (Facts.flat)", _per_item(lambda item: item.flat(), facts), floor))
+    summarizer = Engine(args.edition, backend="direct")
+    summaries = [summarizer.summarize(item) for item in facts]
+    print(_line("a row and its JSON (row, orjson.dumps)", _per_item(lambda s: orjson.dumps(row(s)), summaries), floor))
     for backend in ("experta", "direct"):
         start = time.perf_counter()
         engine = Engine(args.edition, backend=backend)
