@@ -179,8 +179,11 @@ def _vms(rows: list[tuple[str, str, Mapping[str, Any]]]) -> dict[str, _Vm]:
             props = _props(item)
             vm_id = vm_id_of(props.get("sourceResourceId")) or vm_id_of(props.get("virtualMachineId"))
             name = _text(props.get("friendlyName")) or (name_in_id(vm_id) if vm_id else None)
-            if name is None or (vm_id or name).casefold() in vms or (vm_id is None and name.casefold() in by_name):
+            if name is None or (vm_id or name).casefold() in vms:
                 continue
+            known = by_name.get(name.casefold())
+            if known is not None and (vm_id is None or known.vm_id is None):
+                continue  # the same VM, named on one side only
             key = (vm_id or name).casefold()
             vms[key] = by_name[name.casefold()] = _Vm(key, vm_id, name)
     return vms
@@ -207,8 +210,10 @@ def _assign(rows: list[tuple[str, str, Mapping[str, Any]]], vms: dict[str, _Vm])
             owner = vm_id_of(ref)
             if owner is not None and owner.casefold() in vms:
                 owners = [vms[owner.casefold()]]
-            elif owner is None and kind == "protected_item":
-                owners = by_name.get((_text(props.get("friendlyName")) or "").casefold(), [])[:1]
+            elif kind == "protected_item":
+                # A VM known by name only, or an item that gives no id: matched by name, when that is unambiguous.
+                named = by_name.get((_text(props.get("friendlyName")) or "").casefold(), [])
+                owners = named if len(named) == 1 and (owner is None or named[0].vm_id is None) else []
         elif kind == "job":
             # A job names its VM only by friendly name; every VM of that name gets the job list.
             owners = by_name.get((_text(_props(item).get("entityFriendlyName")) or "").casefold(), [])

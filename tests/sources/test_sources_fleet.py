@@ -200,3 +200,13 @@ def test_any_json_value_gives_valid_facts_per_vm_or_an_input_error(value: object
         return
     for vm in fleet.vms:
         assert validate_facts(vm.result.facts, vm.name).name == vm.name
+
+
+def test_a_protected_item_joins_its_vm_row_by_id_or_by_name() -> None:
+    """The real protected item (iaasvm-1, sourceResourceId under resourceGroups/providers/...) with a VM row of that id, and
+    with a VM row that gives the name only: one VM either way."""
+    item_id = body(example("Compute_ProtectedItem_Get.json"))["properties"]["sourceResourceId"]
+    with_id = {"count": 1, "data": [{"id": item_id, "name": "iaasvm-1", "type": "microsoft.compute/virtualmachines"}]}
+    name_only = {"count": 1, "data": [{"name": "iaasvm-1", "type": "microsoft.compute/virtualmachines"}]}
+    for rows in (with_id, name_only):
+        assert list(by_name([("vms.json", rows), ("item.json", example("Compute_ProtectedItem_Get.json"))])) == ["iaasvm-1"]
