@@ -1,4 +1,4 @@
-"""Facts from one Azure document of a known kind (see :mod:`kb_engine.sources.azure`).
+"""Facts from one Azure document of a known kind (see :mod:`kb_engine.facts.azure`).
 
 Each ``map_*`` function turns the items of one document into a partial facts
 document. They read only what Azure states: a missing field leaves the fact
