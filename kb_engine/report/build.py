@@ -513,7 +513,20 @@ def cause_needs_of(
     engine: Reasoner, flat: Mapping[str, object], memory: WorkingMemory, lang: str
 ) -> Callable[[str], tuple[str, ...]]:
     """For a cause id, the unknown facts that could decide it, as the report's ``needs`` of that cause."""
-    return _Builder(engine, None, memory, lang, flat).needs_of
+    tables = _tables(engine, lang)
+    memo, under = tables.memo, tables.facts_under
+    builder: _Builder | None = None
+
+    def needs(cid: str) -> tuple[str, ...]:
+        nonlocal builder
+        found = memo.get(("needs", cid, *map(flat.get, under[f"cause:{cid}"])))
+        if found is None:  # the same key as needs_of's, which computes and keeps it
+            if builder is None:
+                builder = _Builder(engine, None, memory, lang, flat)
+            found = builder.needs_of(cid)
+        return found
+
+    return needs
 
 
 def _unique(items: list[str]) -> list[str]:

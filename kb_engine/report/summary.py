@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kb_engine.engine.evaluate import cause_walk
-from kb_engine.knowledge.model import CodeEntry
+from kb_engine.knowledge.model import CodeEntry, Edition
 
 from .build import cause_needs_of
 
@@ -25,6 +25,22 @@ if TYPE_CHECKING:
     from kb_engine.engine.reasoner import Reasoner
 
 __all__ = ["Summary", "summarize"]
+
+_PRIORITIES: dict[tuple[int, str | None], tuple[Edition, tuple[str, ...]]] = {}
+
+
+def _priority(edition: Edition, observed: CodeEntry | None) -> tuple[str, ...]:
+    """The causes in the order the report lists unknown facts: the observed error's walk first, then the rest."""
+    key = (id(edition), None if observed is None else observed.id)
+    found = _PRIORITIES.get(key)
+    if found is not None and found[0] is edition:  # the entry keeps its edition alive, so the id is still its own
+        return found[1]
+    walk_ids = cause_walk(edition, observed) if observed is not None else []
+    order = (*walk_ids, *(cid for cid in edition.causes if cid not in walk_ids))
+    if len(_PRIORITIES) > 1000:
+        _PRIORITIES.clear()
+    _PRIORITIES[key] = (edition, order)
+    return order
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +78,10 @@ def summarize(
     causes = edition.causes
     order = list(causes)
     statuses = memory.statuses
-    walk_ids = cause_walk(edition, observed) if observed is not None else []
     unknown: dict[str, None] = {}
-    undetermined = [cid for cid in order if statuses[cid][0] == "undetermined"]
-    if undetermined:
+    if any(status == "undetermined" for status, _, _ in statuses.values()):
         needs = cause_needs_of(engine, flat, memory, "en")
-        for cid in [*walk_ids, *(c for c in order if c not in walk_ids)]:
+        for cid in _priority(edition, observed):
             if statuses[cid][0] == "undetermined":
                 unknown.update(dict.fromkeys(needs(cid)))
     ranked = sorted(memory.remedies.items(), key=lambda item: (item[1], order.index(item[0])))
