@@ -47,7 +47,19 @@ from kb_engine.knowledge.vocabulary import fact_catalog
 from ._experta import MATCH, Fact, KnowledgeEngine, Rule
 from .agenda import SalienceStrategy
 from .evaluate import cause_order, cause_walk
-from .plan import AliasStep, CauseStep, CombineStep, Conclusions, Derived, Plan, Step, TestStep, cause_node, finding_node
+from .plan import (
+    AliasStep,
+    CauseStep,
+    CombineStep,
+    Conclusions,
+    Derived,
+    Plan,
+    Step,
+    TestStep,
+    cause_node,
+    finding_node,
+    run_steps,
+)
 
 __all__ = [
     "VM",
@@ -274,17 +286,9 @@ def _run(unit: _Unit, bound: Mapping[str, Any]) -> tuple[dict[str, Derived], str
     """Derive the unit's steps from the bound facts and truths; returns the truths and a cause's status ("" if none)."""
     facts = {name: bound[variable] for name, variable in unit.fact_variables}
     truths: dict[str, Derived] = {ref: (bound[variable], "", ()) for ref, variable in unit.ref_variables}
-    status = ""
-    for step in unit.steps:
-        if isinstance(step, TestStep):
-            truths[step.node] = step.derive(facts)
-        elif isinstance(step, CombineStep):
-            truths[step.node] = step.derive([truths[child][0] for child in step.children])
-        elif isinstance(step, AliasStep):
-            truths[step.node] = step.derive(truths[step.source][0])
-        else:
-            status, truths[cause_node(step.cause)] = step.derive([truths[src][0] for src in step.sources])
-    return truths, status
+    statuses: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    run_steps(unit.steps, facts, truths, statuses)
+    return truths, next((status for status, _, _ in statuses.values()), "")
 
 
 def _derived(truths: Mapping[str, Derived], unit: _Unit) -> _DerivedNodes:

@@ -33,6 +33,7 @@ __all__ = [
     "cause_node",
     "finding_node",
     "run_plan",
+    "run_steps",
 ]
 
 Derived = tuple[Any, str, tuple[str, ...]]
@@ -207,17 +208,14 @@ class Plan:
     conclusions: Conclusions
 
 
-def run_plan(plan: Plan, facts: Mapping[str, object], observed: str | None = None) -> WorkingMemory:
-    """Evaluate the plan for one VM's facts (``Facts.flat()``), step by step, without a rule engine.
-
-    Args:
-        plan: the compiled plan of an edition.
-        facts: fact name -> value; None or absent is unknown.
-        observed: the id of the error entry the user saw, if any.
-    """
-    truths: dict[str, Derived] = {}
-    statuses: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-    for step in plan.steps:
+def run_steps(
+    steps: Sequence[Step],
+    facts: Mapping[str, object],
+    truths: dict[str, Derived],
+    statuses: dict[str, tuple[str, str, tuple[str, ...]]],
+) -> None:
+    """Derive ``steps`` in order from the facts and the truths already known, adding to ``truths`` and ``statuses``."""
+    for step in steps:
         if isinstance(step, TestStep):
             truths[step.node] = step.derive(facts)
         elif isinstance(step, CombineStep):
@@ -228,4 +226,17 @@ def run_plan(plan: Plan, facts: Mapping[str, object], observed: str | None = Non
             status, derived = step.derive([truths[src][0] for src in step.sources])
             statuses[step.cause] = (status, derived[1], derived[2])
             truths[cause_node(step.cause)] = derived
+
+
+def run_plan(plan: Plan, facts: Mapping[str, object], observed: str | None = None) -> WorkingMemory:
+    """Evaluate the plan for one VM's facts (``Facts.flat()``), step by step, without a rule engine.
+
+    Args:
+        plan: the compiled plan of an edition.
+        facts: fact name -> value; None or absent is unknown.
+        observed: the id of the error entry the user saw, if any.
+    """
+    truths: dict[str, Derived] = {}
+    statuses: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    run_steps(plan.steps, facts, truths, statuses)
     return plan.conclusions.conclude(truths, statuses, observed)
