@@ -145,6 +145,24 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
     raise SystemExit(f"the server did not start (exit {server.wait()})")
 
 
+def in_process_rate(calls: list[Call], backend: str) -> float:
+    """Requests per second of the same diagnoses called in this process, one thread: the floor to compare with."""
+    from kb_engine.diagnosis import Engine
+    from kb_engine.facts.load import parse_facts_bytes, validate_facts
+    from kb_engine.report.model import report_json
+    from kb_engine.report.render import to_text
+
+    engines = {edition: Engine(edition, backend=backend) for edition in ("2019-07", "2019-12")}  # type: ignore[arg-type]
+    sample = [c for c in calls if c.path.startswith("/v1/diagnose?") and not c.bad][:500]
+    started = time.perf_counter()
+    for call in sample:
+        query = dict(part.split("=") for part in call.path.split("?", 1)[1].split("&"))
+        assert call.body is not None
+        report = engines[query["edition"]].diagnose(validate_facts(parse_facts_bytes(call.body, "body"), "body"), lang=query["lang"])
+        report_json(report) if query.get("format") != "text" else to_text(report)
+    return len(sample) / (time.perf_counter() - started)
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -163,6 +181,7 @@ def main() -> int:
     args = parser.parse_args()
 
     calls = plan(args.requests, args.bad, args.seed)
+    floor = in_process_rate(calls, args.backend)
     server, port = start_server(args)
     base = f"http://{HOST}:{port}"
     try:
@@ -194,13 +213,15 @@ def main() -> int:
     bad = [o for o in outcomes if o.call.bad]
     bad_answered = [o for o in bad if o.status is not None and 400 <= o.status < 500 and o.problems > 0]
     latencies = [o.seconds * 1000 for o in outcomes if o.status is not None]
-    print(f"kb-engine serve load test on {HOST}: {platform.machine()}, CPython {platform.python_version()}, {os.cpu_count()} cores")
+    print(f"kb-engine serve load test on {HOST}: {platform.machine()}, CPython {platform.python_version()}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f} at the end")
     print(f"server: --backend {args.backend} --workers {args.workers} --queue {args.queue}; {args.clients} concurrent clients")
     print(f"requests: {len(calls)} ({len(bad)} bad input), answered: {len(calls) - lost}, lost: {lost}")
     print(f"statuses: {dict(sorted((str(k), v) for k, v in statuses.items()))}")
     print(f"5xx: {server_errors}; good requests not 200: {len(good_not_200)}; bad requests answered 4xx with problems: {len(bad_answered)}/{len(bad)}")
     if latencies:
-        print(f"throughput: {len(latencies) / wall:.0f} requests/s over {wall:.1f} s")
+        print(f"throughput: {len(latencies) / wall:.0f} requests/s over {wall:.1f} s; the same diagnoses in-process, "
+              f"one thread: {floor:.0f}/s (ratio {len(latencies) / wall / floor:.2f})")
         print(f"latency: p50 {_percentile(latencies, 0.50):.1f} ms, p99 {_percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms")
     print(f"server stopped with exit status {stopped}")
     for outcome in good_not_200[:5]:

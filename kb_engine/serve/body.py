@@ -60,5 +60,5 @@ def parse_facts_body(raw: bytes) -> Facts:
     try:
         data = parse_facts_bytes(raw, BODY_SOURCE)
     except InputError as exc:
-        raise HttpProblem("malformed-body", str(exc).splitlines()[0].rstrip(":"), exc.problems) from None
+        raise HttpProblem.of("malformed-body", exc) from None
     return validate_facts(data, BODY_SOURCE)

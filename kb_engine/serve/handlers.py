@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from kb_engine.errors import InputError, Problem, ToolFailedError, ToolMissingError
 
-from .problems import HttpProblem, problem_response
+from .problems import HttpProblem, problem_response, summary
 
 __all__ = ["install_handlers"]
 
@@ -28,10 +28,6 @@ def _request_id(request: Request) -> str | None:
 def _show(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _summary(exc: Exception) -> str:
-    return str(exc).splitlines()[0].rstrip(":") if str(exc) else type(exc).__name__
 
 
 def _respond(request: Request, kind: str, detail: str, problems: tuple[Problem, ...] = (), headers: dict[str, str] | None = None, status: int | None = None) -> Response:
@@ -62,7 +58,7 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def on_input(request: Request, exc: InputError) -> Response:
-        return _respond(request, "invalid-input", _summary(exc), exc.problems)
+        return _respond(request, "invalid-input", summary(exc), exc.problems)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:

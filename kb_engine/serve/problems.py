@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from kb_engine.errors import Problem
+from kb_engine.errors import InputError, Problem
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "PROBLEM_TYPES", "HttpProblem", "ProblemDetails", "ProblemItem", "problem_response"]
+__all__ = ["PROBLEM_MEDIA_TYPE", "PROBLEM_TYPES", "HttpProblem", "ProblemDetails", "ProblemItem", "problem_response", "summary"]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -86,6 +86,17 @@ class HttpProblem(Exception):
         self.detail = detail
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.headers = dict(headers or {})
+
+    @classmethod
+    def of(cls, kind: str, error: InputError) -> HttpProblem:
+        """The library's error as another kind of problem (malformed body, not found), with its problem list."""
+        return cls(kind, summary(error), error.problems)
+
+
+def summary(error: Exception) -> str:
+    """The first line of an error's message (an InputError's summary, without the list that follows)."""
+    text = str(error)
+    return text.splitlines()[0].rstrip(":") if text else type(error).__name__
 
 
 def problem_item(problem: Problem) -> dict[str, Any]:

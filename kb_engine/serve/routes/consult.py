@@ -49,7 +49,7 @@ def consult_router(service: Service) -> APIRouter:
         try:
             service.kb.resolve_code(code, ed, source="path", path="code")
         except UnknownErrorCodeError as exc:
-            raise HttpProblem("not-found", f"unknown error code {code!r} in edition {ed.id}", exc.problems) from None
+            raise HttpProblem.of("not-found", exc) from None
         questions = service.questions
 
         def work() -> Response:

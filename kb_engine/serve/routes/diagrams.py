@@ -68,7 +68,7 @@ def diagrams_router(service: Service) -> APIRouter:
         try:
             entry = service.kb.resolve_code(code, ed, source="path", path="code")
         except UnknownErrorCodeError as exc:
-            raise HttpProblem("not-found", str(exc).splitlines()[0].rstrip(":"), exc.problems) from None
+            raise HttpProblem.of("not-found", exc) from None
 
         def make() -> bytes | str:
             built = build_tree(ed, entry, lang)

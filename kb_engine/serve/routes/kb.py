@@ -29,7 +29,7 @@ def kb_router(service: Service) -> APIRouter:
         try:
             kind, item = find_entity(service.kb, ed, name, kinds, source="path", path=what)
         except InputError as exc:
-            raise HttpProblem("not-found", str(exc).splitlines()[0].rstrip(":"), exc.problems) from None
+            raise HttpProblem.of("not-found", exc) from None
         return _json(entity_data(ed, kind, item, lang))
 
     @router.get(
