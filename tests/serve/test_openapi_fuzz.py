@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,8 +55,9 @@ def test_every_generated_request_gets_a_documented_answer_and_never_a_server_err
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _figures() -> Iterator[None]:
+def _figures(pytestconfig: pytest.Config) -> Iterator[None]:
     """On a long run (KB_ENGINE_FUZZ_EXAMPLES set), print how many requests were sent and their statuses."""
     yield
-    if "KB_ENGINE_FUZZ_EXAMPLES" in os.environ:
-        print(f"\nfuzzing: {sum(SENT.values())} requests, statuses {dict(sorted(SENT.items()))}", file=sys.__stderr__)
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    if "KB_ENGINE_FUZZ_EXAMPLES" in os.environ and reporter is not None:
+        reporter.write_line(f"fuzzing: {sum(SENT.values())} requests, statuses {dict(sorted(SENT.items()))}")
