@@ -54,3 +54,10 @@ def test_serve_exits_2_when_its_port_is_taken() -> None:
         done = subprocess.run([KB_ENGINE, "serve", "--port", str(port)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_serve_exits_4_when_its_knowledge_base_does_not_load(tmp_path: Path) -> None:
+    """--kb with a directory that is no knowledge base: exit 4 naming a missing file, before listening."""
+    done = subprocess.run([KB_ENGINE, "serve", "--port", "0", "--kb", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 4
+    assert "editions.yaml" in done.stderr and "listening" not in done.stderr
