@@ -90,7 +90,7 @@ class Service:
             HttpProblem: not ready yet.
         """
         ed = self.edition(edition)
-        chosen = backend or self.settings.backend
+        chosen = self.settings.backend if backend is None else backend  # an empty backend= is invalid, not the default
         if chosen not in BACKENDS:
             raise InputError([Problem("query", "backend", "unknown backend", repr(chosen), ", ".join(BACKENDS))])
         engine = self._engines.get((ed.id, chosen))

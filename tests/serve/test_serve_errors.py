@@ -58,7 +58,8 @@ def test_an_unknown_observed_error_is_422_with_the_closest_code(client: TestClie
 
 
 @pytest.mark.parametrize(
-    ("query", "path"), [("edition=2020-01", "edition"), ("lang=fr", "lang"), ("format=html", "format"), ("backend=rete", "backend")]
+    ("query", "path"),
+    [("edition=2020-01", "edition"), ("edition=", "edition"), ("lang=fr", "lang"), ("format=html", "format"), ("backend=rete", "backend"), ("backend=", "backend")],
 )
 def test_an_invalid_parameter_is_422_naming_it_and_what_is_allowed(client: TestClient, query: str, path: str) -> None:
     """Query parameters are checked too, and the problem says what would do."""
