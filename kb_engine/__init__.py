@@ -61,6 +61,13 @@ _EXPORTS = {
     "to_text": "report.render",
     "to_markdown": "report.render",
     "explain_tree": "report.render",
+    "FleetRow": "fleet",
+    "FleetSummary": "fleet",
+    "Record": "fleet",
+    "RecordError": "fleet",
+    "read_records": "fleet",
+    "diagnose_record": "fleet",
+    "diagnose_lines": "fleet",
 }
 
 __all__ = [
@@ -68,12 +75,16 @@ __all__ = [
     "Engine",
     "FactValue",
     "Facts",
+    "FleetRow",
+    "FleetSummary",
     "InputError",
     "KbEngineError",
     "KnowledgeBase",
     "KnowledgeBaseError",
     "Problem",
     "Question",
+    "Record",
+    "RecordError",
     "Report",
     "ToolFailedError",
     "ToolMissingError",
@@ -83,6 +94,8 @@ __all__ = [
     "cause_graph",
     "default_kb",
     "diagnose",
+    "diagnose_lines",
+    "diagnose_record",
     "evaluate_edition",
     "explain_tree",
     "fact_catalog",
@@ -90,6 +103,7 @@ __all__ = [
     "load_kb",
     "next_step",
     "parse_answer",
+    "read_records",
     "report_json",
     "set_fact",
     "to_markdown",
@@ -113,6 +127,7 @@ if TYPE_CHECKING:
         UnknownErrorCodeError,
     )
     from .facts.documents import set_fact
+    from .fleet import FleetRow, FleetSummary, Record, RecordError, diagnose_lines, diagnose_record, read_records
     from .facts.load import load_facts
     from .knowledge.load import default_kb, load_kb
     from .knowledge.model import Edition, KnowledgeBase

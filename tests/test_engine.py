@@ -495,7 +495,7 @@ def test_the_report_states_its_edition_and_knowledge_base_version(edition: str) 
     assert report.kb_version == default_kb().kb_version
     data = json.loads(report_json(report))
     assert data["edition"] == edition and data["kb_version"] == default_kb().kb_version
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "2.0"
 
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -74,6 +74,8 @@ def cli() -> None:
       2   bad usage or input
       3   a needed system tool is missing or failed (Graphviz's dot)
       4   the knowledge base is invalid
+      5   incomplete: nothing confirmed, but facts that would decide a cause are unknown
+      6   some records of a batch were bad (each is reported; the others were diagnosed)
       70  internal error (rerun with --debug)
       130 interrupted (Ctrl-C)
     """

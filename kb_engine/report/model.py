@@ -29,14 +29,23 @@ __all__ = [
     "report_json",
 ]
 
-REPORT_SCHEMA_VERSION: Literal["1.0"] = "1.0"
-"""Version of the report's JSON form; the major number changes when a field is removed or changes meaning."""
+REPORT_SCHEMA_VERSION: Literal["2.0"] = "2.0"
+"""Version of the report's JSON form; the major number changes when a field is removed or changes meaning.
+
+2.0: ``derivation`` (of causes and findings) is in the JSON only when asked for
+(:func:`report_json` with ``derivations=True``, ``kb-engine diagnose --explain``).
+"""
 
 Status = Literal["confirmed", "ruled_out", "undetermined", "not_applicable"]
 
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _derivation_on_request(schema: dict[str, Any]) -> None:
+    """The JSON form carries a derivation only when asked for, so the schema does not require it."""
+    schema["required"] = [name for name in schema.get("required", []) if name != "derivation"]
 
 
 class Derivation(_Out):
@@ -68,6 +77,8 @@ class RemedyStep(_Out):
 class CauseResult(_Out):
     """One cause and what the engine concluded about it."""
 
+    model_config = ConfigDict(json_schema_extra=_derivation_on_request)
+
     id: str
     ref: str | None = Field(None, description="The cause's letter in the article digest (A..K, E1, E2).")
     title: str
@@ -76,15 +87,17 @@ class CauseResult(_Out):
     reason: str = Field(description="Why, in one sentence: the findings that confirm or exclude it, or what is unknown.")
     evidence: list[str] = Field(default_factory=list, description="Finding ids that decided the status.")
     needs: list[str] = Field(default_factory=list, description="Unknown facts that would decide an undetermined cause.")
-    derivation: Derivation
+    derivation: Derivation = Field(description="How it was concluded; in the JSON form only when asked for (--explain).")
 
 
 class FindingResult(_Out):
     """A finding that is true for this VM."""
 
+    model_config = ConfigDict(json_schema_extra=_derivation_on_request)
+
     id: str
     text: str
-    derivation: Derivation
+    derivation: Derivation = Field(description="How it was concluded; in the JSON form only when asked for (--explain).")
 
 
 class ObservedError(_Out):
@@ -138,7 +151,7 @@ class Escalation(_Out):
 class Report(_Out):
     """Everything kb_engine concluded about one VM."""
 
-    schema_version: Literal["1.0"] = REPORT_SCHEMA_VERSION
+    schema_version: Literal["2.0"] = REPORT_SCHEMA_VERSION
     kb_version: str
     edition: str
     lang: Literal["en", "ja"]
@@ -164,15 +177,27 @@ class Report(_Out):
         )
 
 
-def report_json(report: Report, *, indent: int | None = 2) -> str:
+_WITHOUT_DERIVATIONS: dict[str, Any] = {
+    "causes": {"__all__": {"derivation"}},
+    "findings": {"__all__": {"derivation"}},
+    "observed": {"causes": {"__all__": {"derivation"}}},
+}
+
+
+def report_json(report: Report, *, indent: int | None = 2, derivations: bool = True) -> str:
     """The canonical JSON of a report: sorted keys, UTF-8 text, a trailing newline.
 
     It is ``json.dumps(report.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, indent=indent)``
     and a newline. The standard library writes indented JSON in pure Python; orjson writes the same
     bytes for ``indent=2`` (tested) many times faster. A whole number outside 64 bits, which orjson
     refuses, is written by the standard library.
+
+    Args:
+        report: the report.
+        indent: spaces per level, or None for one line (JSON Lines).
+        derivations: include how each cause and finding was derived (most of a report's size).
     """
-    data = report.model_dump(mode="json")
+    data = report.model_dump(mode="json", exclude=None if derivations else _WITHOUT_DERIVATIONS)
     if indent == 2:
         try:
             return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2).decode("utf-8") + "\n"

@@ -163,18 +163,17 @@ def test_old_spelling_is_accepted_as_alias(tmp_path: Path) -> None:
     assert report["observed"]["code"] == "ExtentionOperationFailedForManagedDisks"
 
 
-def test_output_file_is_not_written_when_a_later_input_is_bad(outdated: Path, tmp_path: Path) -> None:
-    """With --output, nothing is written unless every input was good."""
+def test_output_file_keeps_the_good_reports_when_a_later_input_is_bad(outdated: Path, tmp_path: Path) -> None:
+    """With --output, the good inputs are written whole (exit 6, the bad one named); no temporary file is left."""
     bad = tmp_path / "bad.json"
     bad.write_text("{", encoding="utf-8")
     target = tmp_path / "out.json"
     result = run("diagnose", str(outdated), str(bad), "--format", "json", "--output", str(target))
-    assert result.returncode == 2
-    assert not target.exists()
+    assert result.returncode == 6 and f"{bad}: " in result.stderr
+    assert [json.loads(line)["vm"] for line in target.read_text(encoding="utf-8").splitlines()] == ["ubuntu-web-01"]
     assert list(tmp_path.glob(".out.json*")) == []
-    ok = run("diagnose", str(outdated), "--format", "json", "--output", str(target))
-    assert ok.returncode == 1 and ok.stdout == ""
-    assert json.loads(target.read_text(encoding="utf-8"))["vm"] == "ubuntu-web-01"
+    alone = run("diagnose", str(bad), "--format", "json", "--output", str(tmp_path / "none.json"))
+    assert alone.returncode == 2 and not (tmp_path / "none.json").exists()
 
 
 def test_japanese_report(outdated: Path) -> None:

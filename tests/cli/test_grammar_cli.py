@@ -205,13 +205,12 @@ def test_an_unknown_color_is_a_usage_error() -> None:
     assert result.returncode == 2 and "auto" in result.stderr and "never" in result.stderr
 
 
-def test_debug_after_the_command_shows_the_traceback(tmp_path: Path) -> None:
+def test_debug_after_the_command_shows_the_traceback() -> None:
     """--debug typed after the subcommand shows the traceback of an error, as before it."""
-    missing = tmp_path / "missing.yaml"
-    for args in (["--debug", "diagnose", str(missing)], ["diagnose", str(missing), "--debug"]):
+    for args in (["--debug", "diagnose", str(EXAMPLE), "--edition", "2020-01"], ["diagnose", str(EXAMPLE), "--edition", "2020-01", "--debug"]):
         result = run(*args)
-        assert result.returncode == 2 and "Traceback" in result.stderr and "no such file" in result.stderr
-    assert "Traceback" not in run("diagnose", str(missing)).stderr
+        assert result.returncode == 2 and "Traceback" in result.stderr and "unknown edition '2020-01'" in result.stderr
+    assert "Traceback" not in run("diagnose", str(EXAMPLE), "--edition", "2020-01").stderr
 
 
 # ---------------------------------------------------------------------------

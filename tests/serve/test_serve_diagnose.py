@@ -24,12 +24,14 @@ def cli_report(name: str, *args: str) -> str:
 @pytest.mark.parametrize("lang", ["en", "ja"])
 @pytest.mark.parametrize("edition", ["2019-07", "2019-12"])
 def test_the_report_is_the_command_lines_byte_for_byte(client: TestClient, edition: str, lang: str) -> None:
-    """A facts file posted as it is gives exactly what `kb-engine diagnose --format json` prints for it."""
+    """A facts file posted as it is gives the report `kb-engine diagnose --format json --explain` prints for it
+    (the service indents it; the command line writes one report per line)."""
     name = "linux-agent-outdated.yaml"
     response = client.post(f"/v1/diagnose?edition={edition}&lang={lang}", content=facts_file(name), headers=YAML)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    assert response.text == cli_report(name, "--format", "json", "--edition", edition, "--lang", lang)
+    printed = cli_report(name, "--format", "json", "--explain", "--edition", edition, "--lang", lang)
+    assert response.text == json.dumps(json.loads(printed), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
     report = response.json()
     assert (report["edition"], report["lang"]) == (edition, lang)
     assert [c["ref"] for c in report["observed"]["causes"] if c["status"] == "confirmed"] == ["B"]

@@ -1,0 +1,224 @@
+"""Reading a fleet: facts files and JSON Lines streams, one record per VM, lazily and in order.
+
+A record is the raw bytes of one VM's facts with where they came from: a whole
+facts file (YAML or JSON), or one line of a JSON Lines stream. Reading never
+parses: that is the per-record function's job (:func:`parse_record`), so it can
+run in worker processes. Nothing here holds more than one record at a time.
+
+Whether an input is JSON Lines is decided per input: a name ending in
+``.jsonl``, ``.ndjson`` or ``.jsonlines`` is; otherwise an input whose first
+non-blank line is a whole JSON object on its own (``{...}``) is; anything else
+(YAML, pretty-printed JSON) is one facts document.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from kb_engine.errors import InputError, Problem
+from kb_engine.facts.load import parse_facts_text, validate_facts
+from kb_engine.knowledge.vocabulary import Facts
+
+__all__ = [
+    "InputFormat",
+    "JSON_LINES_SUFFIXES",
+    "MAX_RECORD_BYTES",
+    "Record",
+    "parse_record",
+    "read_records",
+    "records_from_lines",
+]
+
+InputFormat = Literal["auto", "jsonl", "document"]
+"""How inputs are read: ``auto`` (by name, then by content), ``jsonl`` (one VM per line), ``document`` (one VM per input)."""
+
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
+MAX_RECORD_BYTES = 4 * 1024 * 1024
+"""The largest facts document, and the longest JSON Lines line, in bytes."""
+
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One VM's facts as read, not yet parsed.
+
+    Attributes:
+        source: the input it came from: a path as given, ``<stdin>``, or any name the caller chooses.
+        line: its line number in a JSON Lines input (1-based); None for a whole facts file.
+        data: the raw bytes (a line without its line break, or the whole document).
+        problem: why the record could not be read at all (a missing file, a line too long), else None.
+        size: bytes of input it took, line break included (for progress by bytes).
+    """
+
+    source: str
+    line: int | None
+    data: bytes
+    problem: str | None = None
+    size: int = 0
+
+    @property
+    def label(self) -> str:
+        """How messages name the record: ``fleet.jsonl:17`` for a line, the source for a whole file."""
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} is written twice")
+        out[key] = value
+    return out
+
+
+def parse_record(record: Record) -> Facts:
+    """Parse and validate one record: a JSON Lines line as JSON, a whole file as JSON or YAML.
+
+    Raises:
+        InputError: the record could not be read, is not valid JSON (with the column) or YAML,
+            or its facts are invalid; every problem is named with the record's label.
+    """
+    label = record.label
+    if record.problem is not None:
+        raise InputError([Problem(label, "", record.problem)])
+    try:
+        text = record.data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(label, "", f"is not UTF-8 text (byte {exc.start})")]) from None
+    if record.line is None:
+        return parse_facts_text(text, label)
+    try:
+        data = json.loads(text, parse_float=str, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(label, f"column {exc.colno}", f"is not valid JSON: {exc.msg}")]) from None
+    except ValueError as exc:
+        raise InputError([Problem(label, "", f"is not valid JSON: {exc}")]) from None
+    except RecursionError:
+        raise InputError([Problem(label, "", "is nested too deeply")]) from None
+    if not isinstance(data, dict):
+        raise InputError([Problem(label, "", "must be a JSON object of facts, one VM per line", _show(data))])
+    return validate_facts(data, label)
+
+
+def _show(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def records_from_lines(lines: Iterable[bytes | str], source: str = "<input>", *, first_line: int = 1) -> Iterator[Record]:
+    """The records of JSON Lines already split into lines (a request body, a Dask partition).
+
+    Blank lines are skipped but counted, so line numbers are those of the input.
+    A line longer than :data:`MAX_RECORD_BYTES` becomes a record with a problem.
+    """
+    number = first_line - 1
+    for raw in lines:
+        number += 1
+        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+        stripped = data.strip()
+        if not stripped:
+            continue
+        if len(stripped) > MAX_RECORD_BYTES:
+            yield Record(source, number, b"", f"line is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MiB", len(data))
+            continue
+        yield Record(source, number, stripped, None, len(data))
+
+
+def _is_json_lines(first: bytes) -> bool:
+    text = first.strip().removeprefix(b"\xef\xbb\xbf").strip()
+    return text.startswith(b"{") and text.endswith(b"}")
+
+
+def _stream_lines(handle: IO[bytes], source: str, first: list[bytes], number: int) -> Iterator[Record]:
+    """JSON Lines records from an open binary stream, after the lines already read (``first``)."""
+    for raw in first:
+        number += 1
+        yield from _line_record(raw, source, number, handle)
+    while True:
+        raw = handle.readline(MAX_RECORD_BYTES + 2)
+        if not raw:
+            return
+        number += 1
+        yield from _line_record(raw, source, number, handle)
+
+
+def _line_record(raw: bytes, source: str, number: int, handle: IO[bytes]) -> Iterator[Record]:
+    size = len(raw)
+    if len(raw) > MAX_RECORD_BYTES + 1 or (len(raw) == MAX_RECORD_BYTES + 1 and not raw.endswith(b"\n")):
+        while not raw.endswith(b"\n"):  # skip the rest of the line, a chunk at a time
+            raw = handle.readline(_CHUNK)
+            if not raw:
+                break
+            size += len(raw)
+        yield Record(source, number, b"", f"line is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MiB", size)
+        return
+    data = raw.strip()
+    if data:
+        yield Record(source, number, data, None, size)
+
+
+def _read_one(name: str, input_format: InputFormat, stdin: IO[bytes] | None) -> Iterator[Record]:
+    source = "<stdin>" if name == "-" else name
+    if name == "-":
+        handle = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+        if handle is None:
+            yield Record(source, None, b"", "standard input is closed")
+            return
+        yield from _read_stream(handle, source, input_format)
+        return
+    mode = input_format
+    if mode == "auto" and name.lower().endswith(JSON_LINES_SUFFIXES):
+        mode = "jsonl"
+    try:
+        with Path(name).open("rb") as handle:
+            yield from _read_stream(handle, source, mode)
+    except FileNotFoundError:
+        yield Record(source, None, b"", "no such file")
+    except IsADirectoryError:
+        yield Record(source, None, b"", "is a directory, not a facts file")
+    except OSError as exc:
+        yield Record(source, None, b"", f"cannot be read: {exc.strerror or exc}")
+
+
+def _read_stream(handle: IO[bytes], source: str, mode: InputFormat) -> Iterator[Record]:
+    head: list[bytes] = []
+    if mode != "document":
+        # The first non-blank line decides (auto), and is kept to be read again.
+        while True:
+            raw = handle.readline(MAX_RECORD_BYTES + 2)
+            head.append(raw)
+            if not raw or raw.strip() or len(raw) > MAX_RECORD_BYTES:
+                break
+        if mode == "jsonl" or _is_json_lines(head[-1]):
+            yield from _stream_lines(handle, source, [h for h in head if h], 0)
+            return
+    consumed = b"".join(head)
+    rest = handle.read(MAX_RECORD_BYTES + 1 - len(consumed)) if len(consumed) <= MAX_RECORD_BYTES else b""
+    data = consumed + rest
+    if len(data) > MAX_RECORD_BYTES:
+        yield Record(source, None, b"", f"is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MiB", len(data))
+        return
+    yield Record(source, None, data, None, len(data))
+
+
+def read_records(
+    inputs: Sequence[str], *, input_format: InputFormat = "auto", stdin: IO[bytes] | None = None
+) -> Iterator[Record]:
+    """Every record of the inputs, in order, lazily: a file or ``-`` gives one record, or one per JSON Lines line.
+
+    An input that cannot be opened gives one record with its problem (the
+    others are still read). Files are opened one at a time, as they are reached.
+
+    Args:
+        inputs: paths, or ``-`` for standard input.
+        input_format: ``auto``, ``jsonl`` or ``document`` (see the module's description).
+        stdin: the binary stream read for ``-`` (default: ``sys.stdin.buffer``).
+    """
+    for name in inputs:
+        yield from _read_one(name, input_format, stdin)

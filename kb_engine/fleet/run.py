@@ -1,0 +1,185 @@
+"""The per-record and per-batch functions of a fleet scan: the same code in the command line's worker
+processes, in an HTTP service and in a Dask partition.
+
+:func:`diagnose_record` turns one record into a :class:`~kb_engine.report.model.Report`
+or a :class:`~kb_engine.fleet.model.RecordError`; :func:`diagnose_lines` does it
+for a stream of JSON Lines, in order; :func:`run_batch` also renders each VM in
+the chosen output format and counts the batch into a
+:class:`~kb_engine.fleet.summary.FleetSummary`, which is what a worker sends back.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from kb_engine.diagnosis import Engine
+from kb_engine.engine.reasoner import Backend
+from kb_engine.errors import InputError
+from kb_engine.report.model import Report, report_json
+
+from .model import FleetRow, RecordError, csv_line
+from .records import Record, parse_record, records_from_lines
+from .summary import FleetSummary
+
+__all__ = [
+    "BatchResult",
+    "FleetOptions",
+    "OutputFormat",
+    "diagnose_lines",
+    "diagnose_record",
+    "engine_for",
+    "render_vm",
+    "run_batch",
+]
+
+OutputFormat = Literal["text", "markdown", "json", "rows", "csv"]
+"""``text`` and ``markdown`` reports for people, ``json`` reports (one per line), ``rows`` and ``csv`` compact rows."""
+
+
+@dataclass(frozen=True)
+class FleetOptions:
+    """Everything a worker needs to diagnose and render records the same way as every other worker.
+
+    Attributes:
+        edition: the edition (None: the newest).
+        backend: ``experta`` or ``direct``.
+        kb_path: a knowledge-base directory, or None for the shipped one.
+        lang: ``en`` or ``ja``.
+        format: how each VM is written (see :data:`OutputFormat`).
+        explain: add every conclusion's derivation (text, markdown, json).
+        colour: colour text reports (for a terminal).
+        fail_fast: stop a batch at its first bad record.
+    """
+
+    edition: str | None = None
+    backend: Backend = "experta"
+    kb_path: str | None = None
+    lang: Literal["en", "ja"] = "en"
+    format: OutputFormat = "rows"
+    explain: bool = False
+    colour: bool = False
+    fail_fast: bool = False
+
+
+_ENGINES: dict[tuple[str | None, str | None, str], Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def engine_for(options: FleetOptions) -> Engine:
+    """The engine for the options' knowledge base, edition and backend, built once per process.
+
+    Raises:
+        UnknownEditionError: the edition does not exist.
+        KnowledgeBaseError: ``kb_path`` does not load.
+    """
+    key = (options.kb_path, options.edition, options.backend)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            from kb_engine.knowledge.load import default_kb, load_kb
+
+            kb = default_kb() if options.kb_path is None else load_kb(options.kb_path)
+            engine = Engine(options.edition, kb=kb, backend=options.backend)
+            _ENGINES[key] = engine
+    return engine
+
+
+def diagnose_record(engine: Engine, record: Record, *, lang: str = "en") -> Report | RecordError:
+    """Diagnose one record: its report, or a :class:`RecordError` listing every problem of a bad record.
+
+    Never raises for bad input: a record that cannot be read, parsed or validated,
+    or that names an unknown error code, gives a :class:`RecordError`.
+    """
+    try:
+        facts = parse_record(record)
+        return engine.diagnose(facts, lang=lang, source=record.label)
+    except InputError as exc:
+        return RecordError.from_problems(record.source, record.line, exc.problems)
+
+
+def diagnose_lines(
+    engine: Engine,
+    lines: Iterable[bytes | str],
+    *,
+    source: str = "<input>",
+    lang: str = "en",
+    rows: bool = True,
+) -> Iterator[FleetRow | Report | RecordError]:
+    """Diagnose JSON Lines (one facts object per line), in order, one at a time.
+
+    Blank lines are skipped (and counted in line numbers). For each other line
+    comes its :class:`FleetRow` (or, with ``rows=False``, its full report), or a
+    :class:`RecordError` naming the line and its problems.
+    """
+    for record in records_from_lines(lines, source):
+        outcome = diagnose_record(engine, record, lang=lang)
+        if rows and isinstance(outcome, Report):
+            yield FleetRow.from_report(outcome, source=record.source, line=record.line)
+        else:
+            yield outcome
+
+
+def render_vm(report: Report, row: FleetRow, options: FleetOptions) -> str:
+    """One VM in the output format, ending with a line break (text and markdown reports are separated by the writer)."""
+    fmt = options.format
+    if fmt == "rows":
+        return row.to_json()
+    if fmt == "csv":
+        return csv_line(row)
+    if fmt == "json":
+        return report_json(report, indent=None, derivations=options.explain)
+    from kb_engine.report.render import explain_tree, to_markdown, to_text
+
+    if fmt == "markdown":
+        text = to_markdown(report)
+        if options.explain:
+            text += "\n```text\n" + explain_tree(report) + "\n```\n"
+        return text
+    style: Callable[..., str] | None = None
+    if options.colour:
+        import click
+
+        style = click.style
+    return to_text(report, style=style, explain=options.explain)
+
+
+@dataclass
+class BatchResult:
+    """What one batch of records gives: each good VM's output, the bad records, and their summary.
+
+    Attributes:
+        chunks: the output of each VM diagnosed, in input order.
+        errors: (position in the batch, error) of each bad record.
+        summary: the batch counted.
+        size: bytes of input the batch took (for progress).
+        stopped: with ``fail_fast``, the batch stopped at its first bad record.
+    """
+
+    chunks: list[str] = field(default_factory=list)
+    errors: list[tuple[int, RecordError]] = field(default_factory=list)
+    summary: FleetSummary = field(default_factory=FleetSummary)
+    size: int = 0
+    stopped: bool = False
+
+
+def run_batch(records: Sequence[Record], options: FleetOptions) -> BatchResult:
+    """Diagnose and render a batch of records in order (the function a worker runs)."""
+    engine = engine_for(options)
+    result = BatchResult()
+    for position, record in enumerate(records):
+        result.size += record.size
+        outcome = diagnose_record(engine, record, lang=options.lang)
+        if isinstance(outcome, RecordError):
+            result.errors.append((position, outcome))
+            result.summary.add_error(outcome)
+            if options.fail_fast:
+                result.stopped = True
+                break
+            continue
+        row = FleetRow.from_report(outcome, source=record.source, line=record.line)
+        result.summary.add(row)
+        result.chunks.append(render_vm(outcome, row, options))
+    return result

@@ -1,0 +1,136 @@
+"""Fleet streaming benchmark, run on demand (not collected by pytest): throughput per --jobs and memory.
+
+    .venv/bin/python tests/benchmark_fleet.py                    # 100,000 VMs, --jobs 1 and 2
+    .venv/bin/python tests/benchmark_fleet.py --count 1000000 --jobs 2 --format rows
+
+It writes generated VMs as JSON Lines to a temporary file, then runs
+``kb-engine diagnose FILE --format rows --backend direct --jobs N -q`` with its
+output going to /dev/null (through the shell, never ``-o /dev/null``), and
+samples the resident memory of the whole process tree (the command and its
+workers) from /proc every 20 ms. The floor, measured in the same run, is
+``json.loads`` + ``json.dumps`` of every line on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from factsgen import random_facts  # noqa: E402
+
+KB_ENGINE = str(Path(sys.executable).parent / "kb-engine")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo += [int(child) for child in handle.read().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+class _Sampler(threading.Thread):
+    """Peak RSS of a process alone and of its whole tree, sampled until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_main = 0
+        self.peak_tree = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            pids = _tree(self.pid)
+            sizes = [_rss(p) for p in pids]
+            self.peak_main = max(self.peak_main, sizes[0] if sizes else 0)
+            self.peak_tree = max(self.peak_tree, sum(sizes))
+            time.sleep(0.02)
+
+
+def _generate(path: Path, count: int, seed: int) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        done = 0
+        while done < count:
+            step = min(10_000, count - done)
+            for doc in random_facts(seed + done, step):
+                handle.write(json.dumps(doc) + "\n")
+            done += step
+
+
+def _floor(path: Path) -> float:
+    started = time.perf_counter()
+    count = 0
+    with path.open("rb") as handle:
+        for line in handle:
+            json.dumps(json.loads(line))
+            count += 1
+    return count / (time.perf_counter() - started)
+
+
+def _run(path: Path, jobs: int, fmt: str, backend: str) -> tuple[float, int, int, int]:
+    args = [KB_ENGINE, "diagnose", str(path), "--format", fmt, "--backend", backend, "--jobs", str(jobs), "-q"]
+    started = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = _Sampler(process.pid)
+    sampler.start()
+    _, err = process.communicate()
+    elapsed = time.perf_counter() - started
+    sampler.done.set()
+    sampler.join()
+    if process.returncode not in (0, 1, 5):
+        raise SystemExit(f"kb-engine exited {process.returncode}: {err.decode()}")
+    return elapsed, sampler.peak_main, sampler.peak_tree, process.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=100_000, help="generated VMs (default 100000)")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="--jobs values to run (default: 1 2)")
+    parser.add_argument("--format", default="rows", choices=["rows", "csv", "json", "text"])
+    parser.add_argument("--backend", default="direct", choices=["direct", "experta"])
+    parser.add_argument("--seed", type=int, default=20261205)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fleet.jsonl"
+        _generate(path, args.count, args.seed)
+        size = path.stat().st_size
+        print(f"{args.count:,} VMs, {size / 2**20:.1f} MiB of JSON Lines; {platform.machine()}, "
+              f"CPython {platform.python_version()}, {os.cpu_count()} cores; --format {args.format} --backend {args.backend}")
+        floor = _floor(path)
+        print(f"floor (json.loads + json.dumps per line, one core): {floor:,.0f} VMs/s")
+        for jobs in args.jobs:
+            elapsed, main_rss, tree_rss, code = _run(path, jobs, args.format, args.backend)
+            rate = args.count / elapsed
+            print(f"--jobs {jobs}: {elapsed:.1f} s, {rate:,.0f} VMs/s ({floor / rate:.0f}x the floor), "
+                  f"peak RSS {main_rss / 2**20:.0f} MiB (command), {tree_rss / 2**20:.0f} MiB (with workers), exit {code}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Reading a fleet: which inputs are JSON Lines, line numbers as the user counts them, bad records named."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kb_engine.errors import InputError
+from kb_engine.fleet.records import MAX_RECORD_BYTES, Record, parse_record, read_records, records_from_lines
+
+
+def _write(path: Path, text: str | bytes) -> str:
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return str(path)
+
+
+def test_a_yaml_file_is_one_record(tmp_path: Path) -> None:
+    name = _write(tmp_path / "vm.yaml", "name: a\nvm: {os: linux}\n")
+    (record,) = read_records([name])
+    assert (record.source, record.line, record.label) == (name, None, name)
+    assert parse_record(record).name == "a"
+
+
+def test_pretty_printed_json_is_one_record(tmp_path: Path) -> None:
+    name = _write(tmp_path / "vm.json", json.dumps({"name": "a", "vm": {"os": "linux"}}, indent=2))
+    (record,) = read_records([name])
+    assert record.line is None and parse_record(record).name == "a"
+
+
+def test_one_json_object_per_line_is_json_lines_whatever_the_name(tmp_path: Path) -> None:
+    """Blank lines are skipped but counted: line numbers are the editor's."""
+    text = '{"name": "a"}\n\n{"name": "b"}\r\n   \n{"name": "c"}'
+    for name in (_write(tmp_path / "fleet.json", text), _write(tmp_path / "fleet.txt", text)):
+        records = list(read_records([name]))
+        assert [(r.line, parse_record(r).name) for r in records] == [(1, "a"), (3, "b"), (5, "c")]
+        assert records[1].label == f"{name}:3"
+
+
+def test_a_jsonl_name_is_json_lines_even_when_the_first_line_is_broken(tmp_path: Path) -> None:
+    """fleet.jsonl whose first line is cut short: line 1 is bad, line 2 is still read."""
+    name = _write(tmp_path / "fleet.jsonl", '{"name": "a", "vm": {\n{"name": "b"}\n')
+    first, second = read_records([name])
+    with pytest.raises(InputError) as caught:
+        parse_record(first)
+    (problem,) = caught.value.problems
+    assert problem.source == f"{name}:1" and problem.path.startswith("column ") and "not valid JSON" in problem.message
+    assert parse_record(second).name == "b"
+
+
+def test_input_format_overrides_the_guess(tmp_path: Path) -> None:
+    one_line = _write(tmp_path / "vm.json", '{"name": "a"}\n')
+    (as_document,) = read_records([one_line], input_format="document")
+    assert as_document.line is None
+    yaml_lines = _write(tmp_path / "fleet.txt", "name: a\n")
+    (as_line,) = read_records([yaml_lines], input_format="jsonl")
+    with pytest.raises(InputError):
+        parse_record(as_line)  # a JSON Lines line must be JSON, not YAML
+
+
+def test_a_utf8_byte_order_mark_does_not_hide_json_lines(tmp_path: Path) -> None:
+    name = _write(tmp_path / "fleet.json", b'\xef\xbb\xbf{"name": "a"}\n{"name": "b"}\n')
+    assert [parse_record(r).name for r in read_records([name])] == ["a", "b"]
+
+
+def test_an_input_that_cannot_be_opened_is_a_bad_record_and_the_others_are_read(tmp_path: Path) -> None:
+    good = _write(tmp_path / "vm.yaml", "name: a\n")
+    records = list(read_records([str(tmp_path / "missing.yaml"), str(tmp_path), good]))
+    assert [r.problem for r in records] == ["no such file", "is a directory, not a facts file", None]
+    with pytest.raises(InputError, match="missing.yaml: no such file"):
+        parse_record(records[0])
+
+
+def test_a_line_too_long_is_one_bad_record_and_the_next_line_is_read(tmp_path: Path) -> None:
+    huge = '{"name": "' + "x" * (MAX_RECORD_BYTES + 10) + '"}'
+    name = _write(tmp_path / "fleet.jsonl", f'{{"name": "a"}}\n{huge}\n{{"name": "c"}}\n')
+    records = list(read_records([name]))
+    assert [r.line for r in records] == [1, 2, 3]
+    assert records[1].problem is not None and "longer than 4 MiB" in records[1].problem
+    assert parse_record(records[2]).name == "c"
+
+
+def test_standard_input_is_sniffed_like_a_file() -> None:
+    records = list(read_records(["-"], stdin=io.BytesIO(b'{"name": "a"}\n{"name": "b"}\n')))
+    assert [(r.source, r.line) for r in records] == [("<stdin>", 1), ("<stdin>", 2)]
+    (document,) = read_records(["-"], stdin=io.BytesIO(b"name: a\nvm: {os: linux}\n"))
+    assert document.line is None and parse_record(document).name == "a"
+
+
+def test_json_lines_values_keep_the_facts_rules() -> None:
+    """A bare version stays text (2.10 is not 2.1), and a key written twice is refused, as in facts files."""
+    (record,) = records_from_lines(['{"agent": {"version": 2.10}}'])
+    assert str(parse_record(record).agent.version) == "2.10"
+    (twice,) = records_from_lines(['{"name": "a", "name": "b"}'])
+    with pytest.raises(InputError, match="twice"):
+        parse_record(twice)
+
+
+def test_a_line_that_is_not_an_object_is_named() -> None:
+    (record,) = records_from_lines(["[1, 2]"], "batch", first_line=7)
+    with pytest.raises(InputError) as caught:
+        parse_record(record)
+    assert caught.value.problems[0].source == "batch:7" and "JSON object" in caught.value.problems[0].message
+
+
+@given(st.lists(st.one_of(st.just(""), st.just("   "), st.builds(lambda n: json.dumps({"name": n}), st.text(max_size=20))), max_size=30))
+def test_records_from_lines_numbers_every_line_and_keeps_the_order(lines: list[str]) -> None:
+    """Each non-blank line is one record, numbered by its position; blank ones are skipped."""
+    records = list(records_from_lines(lines))
+    expected = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
+    assert [(r.line, r.data.decode("utf-8")) for r in records] == expected
+    assert all(isinstance(r, Record) and r.problem is None for r in records)
