@@ -7,7 +7,9 @@ It writes generated VMs as JSON Lines to a temporary file, then runs
 ``kb-engine diagnose FILE --format rows --backend direct --jobs N -q`` with its
 output going to /dev/null (through the shell, never ``-o /dev/null``), and
 samples the resident memory of the whole process tree (the command and its
-workers) from /proc every 20 ms. The floor, measured in the same run, is
+workers) from /proc every 20 ms: the command's RSS, the sum of the tree's RSS
+(which counts the pages the forked workers share with the command once per
+process) and the sum of their PSS (shared pages counted once). The floor, measured in the same run, is
 ``json.loads`` + ``json.dumps`` of every line on one core.
 """
 
@@ -54,6 +56,18 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size: pages shared by the forked workers are counted once across the tree."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
 class _Sampler(threading.Thread):
     """Peak RSS of a process alone and of its whole tree, sampled until stopped."""
 
@@ -62,6 +76,7 @@ class _Sampler(threading.Thread):
         self.pid = pid
         self.peak_main = 0
         self.peak_tree = 0
+        self.peak_pss = 0
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -70,6 +85,7 @@ class _Sampler(threading.Thread):
             sizes = [_rss(p) for p in pids]
             self.peak_main = max(self.peak_main, sizes[0] if sizes else 0)
             self.peak_tree = max(self.peak_tree, sum(sizes))
+            self.peak_pss = max(self.peak_pss, sum(_pss(p) for p in pids))
             time.sleep(0.02)
 
 
@@ -93,7 +109,7 @@ def _floor(path: Path) -> float:
     return count / (time.perf_counter() - started)
 
 
-def _run(path: Path, jobs: int, fmt: str, backend: str) -> tuple[float, int, int, int]:
+def _run(path: Path, jobs: int, fmt: str, backend: str) -> tuple[float, int, int, int, int]:
     args = [KB_ENGINE, "diagnose", str(path), "--format", fmt, "--backend", backend, "--jobs", str(jobs), "-q"]
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -105,7 +121,7 @@ def _run(path: Path, jobs: int, fmt: str, backend: str) -> tuple[float, int, int
     sampler.join()
     if process.returncode not in (0, 1, 5):
         raise SystemExit(f"kb-engine exited {process.returncode}: {err.decode()}")
-    return elapsed, sampler.peak_main, sampler.peak_tree, process.returncode
+    return elapsed, sampler.peak_main, sampler.peak_tree, sampler.peak_pss, process.returncode
 
 
 def main() -> None:
@@ -126,10 +142,11 @@ def main() -> None:
         floor = _floor(path)
         print(f"floor (json.loads + json.dumps per line, one core): {floor:,.0f} VMs/s")
         for jobs in args.jobs:
-            elapsed, main_rss, tree_rss, code = _run(path, jobs, args.format, args.backend)
+            elapsed, main_rss, tree_rss, tree_pss, code = _run(path, jobs, args.format, args.backend)
             rate = args.count / elapsed
-            print(f"--jobs {jobs}: {elapsed:.1f} s, {rate:,.0f} VMs/s ({floor / rate:.0f}x the floor), "
-                  f"peak RSS {main_rss / 2**20:.0f} MiB (command), {tree_rss / 2**20:.0f} MiB (with workers), exit {code}")
+            print(f"--jobs {jobs}: {elapsed:.1f} s, {rate:,.0f} VMs/s ({floor / rate:.0f}x the floor); peak memory: "
+                  f"command {main_rss / 2**20:.0f} MiB RSS, with its workers {tree_rss / 2**20:.0f} MiB RSS summed "
+                  f"({tree_pss / 2**20:.0f} MiB PSS, shared pages counted once); exit {code}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from .model import CSV_COLUMNS, ConfirmedCause, FleetRow, ProblemItem, RecordError, csv_header, csv_line
 from .records import Record, parse_record, read_records, records_from_lines
-from .run import FleetOptions, diagnose_lines, diagnose_record
+from .run import FleetOptions, diagnose_lines, diagnose_record, row_of_record
 from .summary import FleetSummary, vm_exit_code
 
 __all__ = [
@@ -41,5 +41,6 @@ __all__ = [
     "parse_record",
     "read_records",
     "records_from_lines",
+    "row_of_record",
     "vm_exit_code",
 ]

@@ -19,9 +19,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .model import FleetRow, RecordError
 from .records import records_from_lines
-from .run import FleetOptions, diagnose_record, engine_for
+from .run import FleetOptions, engine_for, row_of_record
 
 if TYPE_CHECKING:
     import dask.bag
@@ -34,23 +33,17 @@ def diagnose_partition(lines: Iterable[str], options: FleetOptions | None = None
 
     Args:
         lines: the partition's lines, as ``dask.bag.read_text`` gives them.
-        options: how to diagnose (edition, backend, knowledge base, language).
+        options: how to diagnose (edition, backend, knowledge base).
         source: the input the rows name (the file's path).
 
     Returns:
-        For each non-blank line, in order: the :class:`FleetRow` as a dict, or, for a bad
-        line, the :class:`RecordError` as a dict (it has ``problems``; a row does not).
+        For each non-blank line, in order: the :class:`~kb_engine.fleet.model.FleetRow` as a dict,
+        or, for a bad line, the :class:`~kb_engine.fleet.model.RecordError` as a dict (it has
+        ``problems``; a row does not).
     """
     options = options or FleetOptions()
     engine = engine_for(options)
-    out: list[dict[str, Any]] = []
-    for record in records_from_lines(lines, source):
-        outcome = diagnose_record(engine, record, lang=options.lang)
-        if isinstance(outcome, RecordError):
-            out.append(outcome.model_dump(mode="json"))
-        else:
-            out.append(FleetRow.from_report(outcome, source=record.source, line=record.line).model_dump(mode="json"))
-    return out
+    return [row_of_record(engine, record).model_dump(mode="json") for record in records_from_lines(lines, source)]
 
 
 def is_error(outcome: dict[str, Any]) -> bool:

@@ -2,7 +2,9 @@
 
 Both are pydantic models with a fixed JSON form (fields in the order below),
 so the command line, the HTTP service and a Dask job print the same bytes for
-the same VM. A row is built from the full :class:`~kb_engine.report.model.Report`.
+the same VM. A row is built from the full :class:`~kb_engine.report.model.Report`, or, when no
+report is wanted, from the engine's :class:`~kb_engine.report.summary.Summary`
+of the same diagnosis (much cheaper, and equal).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kb_engine.errors import Problem
 from kb_engine.report.model import Report
+from kb_engine.report.summary import Summary
 
 __all__ = ["CSV_COLUMNS", "ConfirmedCause", "FleetRow", "ProblemItem", "RecordError", "csv_header", "csv_line"]
 
@@ -38,7 +41,7 @@ class FleetRow(_Model):
     vm: str | None = Field(description="The VM's name from the facts (null when not given).")
     edition: str = Field(description="The article edition the diagnosis used.")
     verdict: str = Field(description="As in the report: problems, clean or incomplete.")
-    observed: str | None = Field(description="The observed error code as given, or null.")
+    observed: str | None = Field(description="The observed error's knowledge-base entry (an alias given is read as its entry), or null.")
     escalate: bool = Field(description="Every cause of the observed error is excluded: collect logs and escalate.")
     confirmed: list[ConfirmedCause] = Field(description="Confirmed causes, in the report's order.")
     expected_codes: list[str] = Field(description="Error codes the confirmed causes produce (knowledge-base entry ids).")
@@ -54,12 +57,30 @@ class FleetRow(_Model):
             vm=report.vm,
             edition=report.edition,
             verdict=report.verdict,
-            observed=report.observed.code if report.observed is not None else None,
+            observed=report.observed.entry if report.observed is not None else None,
             escalate=report.escalation is not None,
             confirmed=[ConfirmedCause(id=c.id, ref=c.ref) for c in report.causes if c.status == "confirmed"],
             expected_codes=[code.entry for code in report.expected_codes],
             first_remedy=report.remedies[0].cause if report.remedies else None,
             unknown=[u.fact for u in report.unknown],
+        )
+
+    @classmethod
+    def from_summary(cls, summary: Summary, *, source: str, line: int | None = None) -> FleetRow:
+        """The row of a diagnosis summarised without its report (:meth:`Engine.summarize`); equal to
+        :meth:`from_report` of the same VM's report."""
+        return cls(
+            source=source,
+            line=line,
+            vm=summary.vm,
+            edition=summary.edition,
+            verdict=summary.verdict,
+            observed=summary.observed,
+            escalate=summary.escalate,
+            confirmed=[ConfirmedCause(id=cid, ref=ref) for cid, ref in summary.confirmed],
+            expected_codes=list(summary.expected_codes),
+            first_remedy=summary.remedies[0] if summary.remedies else None,
+            unknown=list(summary.unknown),
         )
 
     def to_json(self) -> str:

@@ -32,6 +32,7 @@ __all__ = [
     "diagnose_record",
     "engine_for",
     "render_vm",
+    "row_of_record",
     "run_batch",
 ]
 
@@ -100,6 +101,20 @@ def diagnose_record(engine: Engine, record: Record, *, lang: str = "en") -> Repo
         return RecordError.from_problems(record.source, record.line, exc.problems)
 
 
+def row_of_record(engine: Engine, record: Record) -> FleetRow | RecordError:
+    """The compact row of one record, without building its report; or its :class:`RecordError`.
+
+    The row is the one :meth:`FleetRow.from_report` gives for the record's report
+    (:meth:`Engine.summarize` reads the same conclusions). Never raises for bad input.
+    """
+    try:
+        facts = parse_record(record)
+        summary = engine.summarize(facts, source=record.label)
+    except InputError as exc:
+        return RecordError.from_problems(record.source, record.line, exc.problems)
+    return FleetRow.from_summary(summary, source=record.source, line=record.line)
+
+
 def diagnose_lines(
     engine: Engine,
     lines: Iterable[bytes | str],
@@ -115,11 +130,7 @@ def diagnose_lines(
     :class:`RecordError` naming the line and its problems.
     """
     for record in records_from_lines(lines, source):
-        outcome = diagnose_record(engine, record, lang=lang)
-        if rows and isinstance(outcome, Report):
-            yield FleetRow.from_report(outcome, source=record.source, line=record.line)
-        else:
-            yield outcome
+        yield row_of_record(engine, record) if rows else diagnose_record(engine, record, lang=lang)
 
 
 def render_vm(report: Report, row: FleetRow, options: FleetOptions) -> str:
@@ -169,9 +180,10 @@ def run_batch(records: Sequence[Record], options: FleetOptions) -> BatchResult:
     """Diagnose and render a batch of records in order (the function a worker runs)."""
     engine = engine_for(options)
     result = BatchResult()
+    rows_only = options.format in ("rows", "csv")
     for position, record in enumerate(records):
         result.size += record.size
-        outcome = diagnose_record(engine, record, lang=options.lang)
+        outcome = row_of_record(engine, record) if rows_only else diagnose_record(engine, record, lang=options.lang)
         if isinstance(outcome, RecordError):
             result.errors.append((position, outcome))
             result.summary.add_error(outcome)
@@ -179,7 +191,11 @@ def run_batch(records: Sequence[Record], options: FleetOptions) -> BatchResult:
                 result.stopped = True
                 break
             continue
-        row = FleetRow.from_report(outcome, source=record.source, line=record.line)
+        if isinstance(outcome, FleetRow):
+            row, text = outcome, outcome.to_json() if options.format == "rows" else csv_line(outcome)
+        else:
+            row = FleetRow.from_report(outcome, source=record.source, line=record.line)
+            text = render_vm(outcome, row, options)
         result.summary.add(row)
-        result.chunks.append(render_vm(outcome, row, options))
+        result.chunks.append(text)
     return result

@@ -25,6 +25,7 @@ from kb_engine.fleet import (
     diagnose_lines,
     diagnose_record,
     records_from_lines,
+    row_of_record,
 )
 from kb_engine.report.model import Report
 
@@ -187,3 +188,16 @@ def test_csv_rows_read_back_as_the_rows_and_cannot_start_a_formula(engine: kb_en
     assert first["confirmed"] == "agent_outdated_linux (B)" and first["first_remedy"] == "agent_outdated_linux"
     assert first["unknown"].split("; ") == rows[0].unknown
     assert dict(zip(header, cells[1], strict=True))["vm"] == "'" + tricky["name"]
+
+
+@pytest.mark.parametrize("backend", ["direct", "experta"])
+def test_a_row_without_the_report_is_the_row_of_the_report(backend: str) -> None:
+    """rows and csv skip building reports (Engine.summarize); on generated VMs, with an alias typed as the
+    observed error too, the row is the one the full report gives."""
+    engine = kb_engine.Engine("2019-12", backend=backend)  # type: ignore[arg-type]
+    documents = random_facts(23, 150 if backend == "direct" else 30, ["ExtentionOperationFailedForManagedDisks", "BackUpOperationFailed"])
+    for record in records_from_lines([json.dumps(doc) for doc in documents], "gen"):
+        fast = row_of_record(engine, record)
+        report = diagnose_record(engine, record)
+        assert isinstance(report, Report) and isinstance(fast, FleetRow)
+        assert fast == FleetRow.from_report(report, source="gen", line=record.line)
