@@ -29,7 +29,7 @@ def overlay_dot(engine: Engine, facts: Facts, lang: str) -> str:
         fid: memory.truths[f"finding:{fid}"][0] if f"finding:{fid}" in memory.truths else None
         for fid in engine.edition.findings
     }
-    return tree_overlay_dot(engine.edition, observed, statuses, truths, lang)
+    return tree_overlay_dot(engine.edition, observed, statuses, truths, lang, vm=facts.name)
 
 
 def render_overlay(engine: Engine, facts: Facts, fmt: str, lang: str) -> bytes | str:

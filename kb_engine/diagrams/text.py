@@ -3,21 +3,25 @@
 It says what the drawn tree says, in reading order: every question with its
 yes and no branches (``-> Q2.1`` names where a branch goes), every cause leaf
 with its numbered steps, and the escalation leaf with the logs to collect.
+Lines stay within 80 columns (a Japanese character counts two); commands are
+set in backticks, with no shell prompt (some are Windows tools such as
+``services.msc``).
 """
 
 from __future__ import annotations
 
-from .labels import word, wrap
+from .labels import MARK, width, word, wrap
 from .tree import Node, Tree
 
-__all__ = ["tree_text"]
+__all__ = ["WIDTH", "tree_text"]
 
-_WIDTH = 88
+WIDTH = 80
+"""Longest line, in terminal columns."""
 
 
 def _target(tree: Tree, node_id: str) -> str:
     node = tree.node(node_id)
-    if node.kind == "question":
+    if node.kind in ("question", "choice"):
         return node.label
     if node.kind == "cause":
         return f"{word('cause', tree.lang)} {node.label}"
@@ -27,7 +31,7 @@ def _target(tree: Tree, node_id: str) -> str:
 def _para(text: str, indent: str, first: str | None = None) -> list[str]:
     """Wrap ``text`` at the page width; ``first`` prefixes the first line (later lines align under it)."""
     lead = indent if first is None else first
-    lines = wrap(text, _WIDTH - len(lead))
+    lines = wrap(text, WIDTH - width(lead))
     return [lead + lines[0]] + [" " * len(lead) + line for line in lines[1:]]
 
 
@@ -42,9 +46,9 @@ def _leaf(tree: Tree, node: Node, indent: str) -> list[str]:
         out += _para(step.text, pad, f"{pad}{step.number}. ")
         inner = pad + " " * (len(str(step.number)) + 2)
         if step.command:
-            out.append(f"{inner}$ {step.command}")
+            out.append(f"{inner}`{step.command}`")
         for label, command in step.variants:
-            out.append(f"{inner}{label}: $ {command}")
+            out += _para(f"{label}: `{command}`", inner)
         if step.link:
             out.append(f"{inner}{step.link}")
     return out
@@ -53,12 +57,18 @@ def _leaf(tree: Tree, node: Node, indent: str) -> list[str]:
 def tree_text(tree: Tree) -> str:
     """The outline of a decision tree: same questions, branches, leaves and steps as the diagram."""
     lang = tree.lang
-    out = [f"{word('error_code', lang)}: {tree.title}", tree.subtitle, ""]
+    out = [*_para(f"{word('error_code', lang)}: {tree.title}", ""), *_para(tree.subtitle, ""), ""]
     start = tree.node("start")
     for line in start.lines:
         out += _para(line, "")
     first = tree.out_edges("start")[0]
     out.append(f"{word('start', lang)} -> {_target(tree, first.target)}")
+    for node in tree.nodes:
+        if node.kind == "choice":
+            out += [""] + _para(node.title, "", f"{node.label} ")
+            out.append(f"     ({word('fact', lang)}: {node.fact})")
+            for edge in tree.out_edges(node.id):
+                out.append(f"     {edge.label} -> {_target(tree, edge.target)}")
     for group in tree.groups:
         depth = "  " if group.parent else ""
         out += ["", *_para(group.heading, depth)]
@@ -68,7 +78,7 @@ def tree_text(tree: Tree) -> str:
             indent = depth + "  "
             if node.kind == "question":
                 out += _para(node.title, indent, f"{indent}{node.label} ")
-                out.append(f"{indent}     ({word('fact', lang)}: {node.test})")
+                out += _para(f"({word('fact', lang)}: {node.test})", indent + "     ")
                 branch = indent + "     "
             else:
                 out += _leaf(tree, node, indent)
@@ -82,4 +92,5 @@ def tree_text(tree: Tree) -> str:
     if escalate.logs:
         out.append(f"  {word('logs', lang)}:")
         out += [f"    {log}" for log in escalate.logs]
+    out += ["", *_para(f"-- {MARK}", "")]
     return "\n".join(out) + "\n"

@@ -9,8 +9,14 @@ confirms its parent (E1, E2) is expanded inline. A cause leaf names the cause
 and its numbered remedy steps; "still failing" goes on to the next cause, and
 after the last one comes the escalation leaf with the logs to collect.
 
-The DOT, Mermaid and text views all render this one model, so they say the
-same thing. :func:`trace` lays one VM's diagnosis over it (the overlay).
+When some of the code's causes concern only one operating system (their
+``applies`` is "the VM runs Windows/Linux"), the OS is asked once, at the top
+(a choice node), and those causes are not asked about it again: the Windows
+and Linux lanes go through the causes that concern them. An arrow that a
+cause's exit takes for one OS only is marked with it (``no (Linux)``).
+
+The DOT, Mermaid, text and HTML views all render this one model, so they say
+the same thing. :func:`trace` lays one VM's diagnosis over it (the overlay).
 """
 
 from __future__ import annotations
@@ -19,13 +25,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from kb_engine.knowledge.conditions import All, AnyOf, CauseRef, Condition, FindingRef, Not, Test, describe
+from kb_engine.knowledge.conditions import All, AnyOf, CauseRef, Condition, FindingRef, Not, Test, describe, facts_of
 from kb_engine.knowledge.model import Cause, CodeEntry, Edition, Step, Text
+from kb_engine.knowledge.questions import QuestionBank, default_questions
+from kb_engine.knowledge.vocabulary import fact_catalog
 
 from .labels import word
 
 __all__ = [
     "CAUSE_STATUSES",
+    "OS_FACT",
     "Edge",
     "EdgeKind",
     "Group",
@@ -39,10 +48,13 @@ __all__ = [
     "trace",
 ]
 
-NodeKind = Literal["start", "question", "cause", "escalate"]
-EdgeKind = Literal["start", "yes", "no", "not_applicable", "still_failing"]
+NodeKind = Literal["start", "choice", "question", "cause", "escalate"]
+EdgeKind = Literal["start", "choice", "yes", "no", "not_applicable", "still_failing"]
 CAUSE_STATUSES = ("confirmed", "ruled_out", "undetermined", "not_applicable")
-_EDGE_RANK = {"start": 0, "yes": 1, "no": 2, "not_applicable": 3, "still_failing": 4}
+_EDGE_RANK = {"start": 0, "choice": 1, "yes": 1, "no": 2, "not_applicable": 3, "still_failing": 4}
+
+OS_FACT = "vm.os"
+"""The fact asked once at the top of a tree whose causes depend on the operating system."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ class Node:
         lines: further text (the code's message and advice, the escalation text).
         steps: a cause leaf's remedy.
         logs: the escalation leaf's logs to collect.
+        help: where to find the answer to a question, one text per fact it asks about.
+        options: a choice node's answers: (value, the finding that is true for it, or None).
     """
 
     id: str
@@ -95,16 +109,28 @@ class Node:
     lines: tuple[str, ...] = ()
     steps: tuple[StepText, ...] = ()
     logs: tuple[str, ...] = ()
+    help: tuple[str, ...] = ()
+    options: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
 class Edge:
-    """A labelled arrow of a decision tree."""
+    """A labelled arrow of a decision tree.
+
+    Attributes:
+        source, target: node ids.
+        kind: what answer (or step) the arrow stands for.
+        label: its words.
+        os: the operating systems for which the arrow is taken, when the same answer leads
+            elsewhere for another OS (the answer given at the top); empty: for every VM.
+            A choice node's arrows name their one value.
+    """
 
     source: str
     target: str
     kind: EdgeKind
     label: str
+    os: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,14 +221,39 @@ def edition_line(edition: Edition, lang: str) -> str:
     return f"{word('edition', lang)} {edition.id}: {edition.title.get(lang)}"
 
 
-# A pending arrow: from a node, of a kind, to whatever comes next.
-_Exit = tuple[str, EdgeKind]
+# A pending arrow: from a node, of a kind, for the VMs of these operating systems, to whatever comes next.
+_Exit = tuple[str, EdgeKind, frozenset[str]]
+
+
+def os_gate(edition: Edition, cause: Cause) -> str | None:
+    """The operating system a cause concerns, when its ``applies`` is only "the VM runs <OS>"."""
+    cond = cause.applies
+    if isinstance(cond, FindingRef):
+        when = edition.findings[cond.finding].when
+        if isinstance(when, Test) and when.fact == OS_FACT and when.op == "eq" and isinstance(when.arg, str):
+            return when.arg
+    return None
+
+
+def _os_finding(edition: Edition, value: str) -> str | None:
+    for fid, finding in edition.findings.items():
+        when = finding.when
+        if isinstance(when, Test) and when.fact == OS_FACT and when.op == "eq" and when.arg == value:
+            return fid
+    return None
+
+
+def os_name(value: str) -> str:
+    """How an OS value reads on an arrow (``linux`` -> ``Linux``)."""
+    return value[:1].upper() + value[1:]
 
 
 @dataclass
 class _Builder:
     edition: Edition
     lang: str
+    questions: QuestionBank
+    lane: frozenset[str]
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
@@ -220,11 +271,33 @@ class _Builder:
         self.used_ids.add(candidate)
         return candidate
 
-    def wire(self, exits: list[_Exit], target: str, *, last: bool = False) -> None:
-        """Point pending arrows at ``target``; ``last``: it is the escalation leaf, not a next cause."""
-        for source, kind in exits:
-            key = f"{kind}_end" if last and kind in ("not_applicable", "still_failing") else kind
-            self.edges.append(Edge(source, target, kind, word(key, self.lang)))
+    def exits(self, node_id: str, kind: EdgeKind) -> list[_Exit]:
+        return [(node_id, kind, self.lane)]
+
+    def wire(self, exits: list[_Exit], target: str, *, only: frozenset[str] | None = None,
+             last: bool = False) -> list[_Exit]:
+        """Point pending arrows at ``target``, for the VMs of ``only`` (None: all); return what is left.
+
+        ``last``: the target is the escalation leaf, not a next cause.
+        """
+        left: list[_Exit] = []
+        for source, kind, oses in exits:
+            taken = oses if only is None else oses & only
+            if taken:
+                key = f"{kind}_end" if last and kind in ("not_applicable", "still_failing") else kind
+                label = os_name(next(iter(taken))) if kind == "choice" else word(key, self.lang)
+                self.edges.append(Edge(source, target, kind, label, tuple(sorted(taken))))
+            if oses - taken:
+                left.append((source, kind, oses - taken))
+        return left
+
+    def help(self, facts: list[str]) -> tuple[str, ...]:
+        out: list[str] = []
+        for name in facts:
+            question = self.questions.get(name)
+            if question is not None:
+                out.append(self.text(question.help))
+        return tuple(out)
 
     def question(self, group: Group, role: str, cond: FindingRef | Test) -> str:
         count = self.question_count.get(group.id, 0) + 1
@@ -242,7 +315,7 @@ class _Builder:
             finding_id = None
         facts: list[str] = []
         for test in tests:
-            for name in test.facts() if isinstance(test, Test) else ():
+            for name in test.facts() if isinstance(test, Test) else sorted(facts_of(test)):
                 if name not in facts:
                     facts.append(name)
         self.nodes.append(
@@ -255,6 +328,7 @@ class _Builder:
                 finding=finding_id,
                 fact=", ".join(facts) or None,
                 test="; ".join(describe(t) for t in tests),
+                help=self.help(facts),
             )
         )
         return node_id
@@ -263,7 +337,7 @@ class _Builder:
         """Questions for a condition: (entry node, exits when true, exits when false)."""
         if isinstance(cond, FindingRef | Test):
             node_id = self.question(group, role, cond)
-            return node_id, [(node_id, "yes")], [(node_id, "no")]
+            return node_id, self.exits(node_id, "yes"), self.exits(node_id, "no")
         if isinstance(cond, Not):
             entry, true_exits, false_exits = self.compile(cond.part, group, role, False)
             return entry, false_exits, true_exits
@@ -293,17 +367,20 @@ class _Builder:
             sub.ref, self.text(sub.title), group.id,
         )
         self.groups.append(sub_group)
-        entry, true_exits, false_exits = self.cause(sub, sub_group)
+        entry, true_exits, false_exits = self.cause(sub, sub_group, gated=False)
         if leaf_ok:
             leaf = self.leaf(sub, sub_group)
             self.wire(true_exits, leaf)
-            return entry, [], false_exits + [(leaf, "still_failing")]
+            return entry, [], false_exits + self.exits(leaf, "still_failing")
         return entry, true_exits, false_exits
 
-    def cause(self, cause: Cause, group: Group) -> tuple[str, list[_Exit], list[_Exit]]:
-        """A cause's questions: applies first (its no: does not apply), then when."""
+    def cause(self, cause: Cause, group: Group, *, gated: bool) -> tuple[str, list[_Exit], list[_Exit]]:
+        """A cause's questions: applies first (its no: does not apply), then when.
+
+        ``gated``: its applies is the OS, asked at the top, so it is not asked again.
+        """
         when_entry, when_true, when_false = self.compile(cause.when, group, "when", True)
-        if cause.applies is None:
+        if cause.applies is None or gated:
             return when_entry, when_true, when_false
         # Build the applies questions first so they are numbered first, then move them ahead.
         mark = len(self.nodes)
@@ -319,7 +396,7 @@ class _Builder:
                 count += 1
                 self.nodes[i] = Node(**{**node.__dict__, "label": f"Q{group.number}.{count}"})
         self.wire(applies_true, when_entry)
-        not_applicable: list[_Exit] = [(n, "not_applicable" if k == "no" else k) for n, k in applies_false]
+        not_applicable: list[_Exit] = [(n, "not_applicable" if k == "no" else k, o) for n, k, o in applies_false]
         return applies_entry, when_true, when_false + not_applicable
 
     def leaf(self, cause: Cause, group: Group) -> str:
@@ -363,13 +440,53 @@ def _cause_logs(edition: Edition, entry: CodeEntry) -> tuple[str, ...]:
     return tuple(logs)
 
 
-def build_tree(edition: Edition, entry: CodeEntry, lang: str) -> Tree:
+def _choice_node(b: _Builder, values: tuple[str, ...]) -> Node:
+    question = b.questions.get(OS_FACT)
+    title = b.text(question.question) if question is not None else f"{OS_FACT}?"
+    return Node(
+        id="os",
+        kind="choice",
+        label="Q0",
+        title=title,
+        fact=OS_FACT,
+        test=f"{OS_FACT} in {', '.join(values)}",
+        help=b.help([OS_FACT]),
+        options=tuple((v, _os_finding(b.edition, v)) for v in values),
+    )
+
+
+def _mark_splits(edges: list[Edge]) -> list[Edge]:
+    """Keep an arrow's OS only where the same answer leads elsewhere for another OS, and say so in its label."""
+    count: dict[tuple[str, str], int] = {}
+    for edge in edges:
+        count[(edge.source, edge.kind)] = count.get((edge.source, edge.kind), 0) + 1
+    out: list[Edge] = []
+    for edge in edges:
+        if edge.kind == "choice":
+            out.append(edge)
+        elif count[(edge.source, edge.kind)] > 1:
+            names = ", ".join(os_name(v) for v in edge.os)
+            out.append(Edge(edge.source, edge.target, edge.kind, f"{edge.label} ({names})", edge.os))
+        else:
+            out.append(Edge(edge.source, edge.target, edge.kind, edge.label))
+    return out
+
+
+def build_tree(edition: Edition, entry: CodeEntry, lang: str, questions: QuestionBank | None = None) -> Tree:
     """The decision tree of one error-code entry, in ``lang``.
+
+    Args:
+        edition: the edition.
+        entry: one of its error-code entries.
+        lang: ``en`` or ``ja``.
+        questions: where each question's help text comes from; the shipped question bank when None.
 
     Raises:
         KeyError: the entry names a cause the edition does not have (the loader prevents this).
     """
-    b = _Builder(edition, lang)
+    os_values = tuple(fact_catalog()[OS_FACT].values)
+    gates = {cid: os_gate(edition, edition.causes[cid]) for cid in entry.causes}
+    b = _Builder(edition, lang, questions if questions is not None else default_questions(), frozenset(os_values))
     names = " / ".join(entry.names)
     lines = [f"\u201c{b.text(entry.message)}\u201d" if lang == "en" else f"「{b.text(entry.message)}」"]
     if entry.aliases:
@@ -377,20 +494,31 @@ def build_tree(edition: Edition, entry: CodeEntry, lang: str) -> Tree:
     if entry.advice is not None:
         lines.append(b.text(entry.advice))
     lines.append(word("go_through", lang))
-    b.used_ids.update({"start", "escalate"})
+    b.used_ids.update({"start", "os", "escalate"})
     b.nodes.append(Node(id="start", kind="start", label="", title=names, lines=tuple(lines)))
-    pending: list[_Exit] = [("start", "start")]
+    pending: list[_Exit] = b.exits("start", "start")
+    if any(gates.values()):
+        choice = _choice_node(b, os_values)
+        b.nodes.append(choice)
+        b.wire(pending, choice.id)
+        pending = [(choice.id, "choice", frozenset({v})) for v in os_values]
     for number, cid in enumerate(entry.causes, start=1):
         cause = edition.causes[cid]
         group = Group(cid, str(number), cause.ref, b.text(cause.title))
         b.groups.append(group)
-        entry_node, true_exits, false_exits = b.cause(cause, group)
-        b.wire(pending, entry_node)
+        gate = gates[cid]
+        only = None if gate is None else frozenset({gate})
+        lanes: frozenset[str] = frozenset().union(*(o for _, _, o in pending))
+        b.lane = lanes if only is None else lanes & only
+        if not b.lane:
+            continue  # no VM reaches it (the lanes that would went elsewhere); cannot happen with one gate per cause
+        entry_node, true_exits, false_exits = b.cause(cause, group, gated=gate is not None)
+        pending = b.wire(pending, entry_node, only=only)
         if true_exits:
             leaf = b.leaf(cause, group)
             b.wire(true_exits, leaf)
-            false_exits = false_exits + [(leaf, "still_failing")]
-        pending = false_exits
+            false_exits = false_exits + b.exits(leaf, "still_failing")
+        pending = pending + false_exits
     logs = _cause_logs(edition, entry)
     escalate = Node(
         id="escalate",
@@ -409,7 +537,7 @@ def build_tree(edition: Edition, entry: CodeEntry, lang: str) -> Tree:
             ordered.append(group)
             ordered.extend(g for g in b.groups if g.parent == group.id)
     position = {n.id: i for i, n in enumerate(b.nodes)}
-    edges = sorted(b.edges, key=lambda e: (position[e.source], _EDGE_RANK[e.kind], position[e.target]))
+    edges = sorted(_mark_splits(b.edges), key=lambda e: (position[e.source], _EDGE_RANK[e.kind], position[e.target]))
     return Tree(
         edition=edition.id,
         code=entry.id,
@@ -436,6 +564,7 @@ class Trace:
     """Where one VM's diagnosis goes through a tree.
 
     Attributes:
+        os: the VM's operating system as the choice node reads it (None: not known, or no choice node).
         nodes: node id -> ``path`` (reached) or ``off`` (not reached: ruled out).
         edges: (source, target, kind) -> ``taken`` (the VM's known answer), ``maybe`` (a branch of
             a question whose answer is not known) or ``off`` (not taken).
@@ -447,6 +576,7 @@ class Trace:
     edges: Mapping[tuple[str, str, str], EdgeState]
     answers: Mapping[str, bool | None]
     status: Mapping[str, str]
+    os: str | None = None
 
 
 def check_status(cause_status: Mapping[str, str]) -> None:
@@ -474,9 +604,14 @@ def trace(tree: Tree, cause_status: Mapping[str, str], finding_truth: Mapping[st
     """
     check_status(cause_status)
     answers: dict[str, bool | None] = {}
+    vm_os: str | None = None
     for node in tree.nodes:
         if node.kind == "question":
             answers[node.id] = finding_truth.get(node.finding) if node.finding is not None else None
+        elif node.kind == "choice":
+            for value, fid in node.options:
+                if fid is not None and finding_truth.get(fid) is True:
+                    vm_os = value
     node_state: dict[str, NodeState] = {n.id: "off" for n in tree.nodes}
     node_state["start"] = "path"
     for node in tree.nodes:
@@ -496,7 +631,13 @@ def trace(tree: Tree, cause_status: Mapping[str, str], finding_truth: Mapping[st
                     state = "taken"
             else:
                 state = "taken"
+            if state != "off" and edge.os:
+                # An arrow for some operating systems only (the answer at the top).
+                if vm_os is None:
+                    state = "maybe"
+                elif vm_os not in edge.os:
+                    state = "off"
         edge_state[(edge.source, edge.target, edge.kind)] = state
         if state != "off":
             node_state[edge.target] = "path"
-    return Trace(node_state, edge_state, answers, dict(cause_status))
+    return Trace(node_state, edge_state, answers, dict(cause_status), vm_os)

@@ -122,26 +122,54 @@ def test_each_question_asks_one_finding_and_its_tooltip_names_the_fact(edition_i
         assert node.title == edition.fill(edition.findings[node.finding].question, lang)
         assert node.fact and dot.nodes[node.id]["tooltip"].startswith(("fact: ", "ファクト: "))
         assert node.fact.split(", ")[0] in dot.nodes[node.id]["tooltip"]
-        kinds = sorted(e.kind for e in tree.out_edges(node.id))
+        kinds = sorted({e.kind for e in tree.out_edges(node.id)})
         assert kinds in (["no", "yes"], ["not_applicable", "yes"]), node.id
+        for kind in kinds:
+            # One arrow per answer, or one per operating system when the answer at the top decides where it goes.
+            arrows = [e for e in tree.out_edges(node.id) if e.kind == kind]
+            assert len(arrows) == 1 or sorted(o for e in arrows for o in e.os) == ["linux", "windows"], node.id
 
 
-def test_applies_is_asked_first_and_no_skips_to_the_next_cause() -> None:
-    """'Does the VM run Windows?' comes first for cause A; no means 'does not apply' and leads to cause B."""
-    edition, entry = _entry("2019-12", "UserErrorGuestAgentStatusUnavailable")
+def test_the_os_is_asked_once_at_the_top_and_each_lane_skips_the_other_oss_causes() -> None:
+    """Q0 asks the OS; Windows leads into cause A, Linux into cause B, and neither asks about the OS again."""
+    edition, entry = _entry("2019-12", "GuestAgentSnapshotTaskStatusError")
     tree = build_tree(edition, entry, "en")
-    first = tree.out_edges("start")[0].target
-    assert tree.node(first).title == "Does the VM run Windows?"
-    (skip,) = [e for e in tree.out_edges(first) if e.kind == "not_applicable"]
-    assert skip.label == "no: does not apply, next cause"
-    assert tree.node(skip.target).title == "Does the VM run Linux?"
+    first = tree.node(tree.out_edges("start")[0].target)
+    assert first.kind == "choice" and first.fact == "vm.os"
+    lanes = {e.label: tree.node(e.target) for e in tree.out_edges(first.id)}
+    assert lanes["Windows"].group == "agent_unresponsive_windows"
+    assert lanes["Linux"].group == "agent_outdated_linux"
+    assert [n for n in tree.nodes if n.fact == "vm.os"] == [first]
+    # After cause F, only Linux VMs go on to cause D (Linux only); Windows VMs escalate.
+    (f_question,) = [n for n in tree.nodes if n.group == "extension_load_failed" and n.kind == "question"]
+    no = {e.label: e.target for e in tree.out_edges(f_question.id) if e.kind == "no"}
+    assert tree.node(no["no (Linux)"]).group == "agent_config_options"
+    assert no["no (Windows)"] == "escalate"
+
+
+def test_a_tree_without_os_specific_causes_asks_no_os() -> None:
+    """UserErrorRpCollectionLimitReached's causes concern every VM: no OS question."""
+    edition, entry = _entry("2019-12", "UserErrorRpCollectionLimitReached")
+    tree = build_tree(edition, entry, "en")
+    assert not [n for n in tree.nodes if n.kind == "choice" or n.fact == "vm.os"]
+
+
+def test_a_question_leads_to_a_cause_whose_title_agrees_with_it() -> None:
+    """'Is the VM agent missing?' -> yes leads to a cause titled 'missing ...', not 'installed but unresponsive'."""
+    edition, entry = _entry("2019-12", "UserErrorGuestAgentStatusUnavailable")
+    for lang, word in (("en", "missing"), ("ja", "ない")):
+        tree = build_tree(edition, entry, lang)
+        for node in tree.nodes:
+            if node.finding == "agent_not_installed":
+                (yes,) = [e for e in tree.out_edges(node.id) if e.kind == "yes"]
+                assert word in tree.node(yes.target).title
 
 
 def test_any_chain_yes_leads_to_the_cause_and_no_to_the_next_question() -> None:
     """In cause B, each of the four findings' yes reaches B's leaf; no goes to the next question, then the next cause."""
     edition, entry = _entry("2019-07", "BackUpOperationFailed")
     tree = build_tree(edition, entry, "en")
-    questions = [n for n in tree.nodes if n.group == "agent_outdated_linux" and n.kind == "question"][1:]
+    questions = [n for n in tree.nodes if n.group == "agent_outdated_linux" and n.kind == "question"]
     assert [n.finding for n in questions] == ["agent_outdated", "agent_not_ready", "agent_service_stopped", "agent_not_installed"]
     for node, after in zip(questions, questions[1:] + [None]):
         edges = {e.kind: e.target for e in tree.out_edges(node.id)}
@@ -181,8 +209,9 @@ def test_leaves_number_the_steps_and_set_commands_and_variants_apart() -> None:
     assert [s.number for s in leaf.steps] == [1, 2, 3, 4, 5]
     assert leaf.steps[2].variants == (("Ubuntu", "service walinuxagent start"), ("other distributions", "service waagent start"))
     text = tree_text(tree)
-    assert "Ubuntu: $ service walinuxagent start" in text
-    assert "other distributions: $ service waagent start" in text
+    assert "Ubuntu: `service walinuxagent start`" in text
+    assert "other distributions: `service waagent start`" in text
+    assert "$ " not in text, "no shell prompt: some commands are Windows GUI tools (services.msc)"
     label = parse(tree_dot(tree)).nodes["cause__agent_outdated_linux"]["label"]
     assert "Ubuntu: <FONT FACE=" in label and ">service walinuxagent start</FONT>" in label
 
@@ -231,6 +260,6 @@ def test_japanese_trees_use_the_japanese_texts_and_a_cjk_font() -> None:
     """A Japanese tree shows the KB's Japanese questions and asks Graphviz for Noto Sans CJK JP."""
     edition, entry = _entry("2019-12", "UserErrorGuestAgentStatusUnavailable")
     text = tree_dot(build_tree(edition, entry, "ja"))
-    assert "VM の OS は Windows ですか?" in text
+    assert "VM エージェントが古い" in text
     assert 'fontname="Noto Sans CJK JP' in text
-    assert "Does the VM run Windows?" not in text
+    assert "Is the agent status Not Ready?" not in text

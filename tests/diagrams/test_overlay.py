@@ -25,9 +25,10 @@ def test_the_confirmed_cause_and_the_path_to_it_are_bold() -> None:
     dot = parse(_dot())
     leaf = dot.nodes["cause__agent_outdated_linux"]
     assert "[confirmed]" in leaf["label"] and float(leaf["penwidth"]) >= 3
+    assert "[Linux]" in dot.nodes["os"]["label"]
     edges = {(s, t): a for s, t, a in dot.edges}
-    for pair in (("start", "q__agent_unresponsive_windows__applies__os_windows"),
-                 ("q__agent_unresponsive_windows__applies__os_windows", "q__agent_outdated_linux__applies__os_linux"),
+    for pair in (("start", "os"),
+                 ("os", "q__agent_outdated_linux__when__agent_outdated"),
                  ("q__agent_outdated_linux__when__agent_not_ready", "cause__agent_outdated_linux"),
                  ("cause__agent_outdated_linux", "escalate")):
         assert edges[pair]["style"] == "bold", pair
@@ -75,3 +76,11 @@ def test_an_unknown_status_value_is_refused() -> None:
     edition = default_kb().edition("2019-12")
     with pytest.raises(ValueError, match="maybe"):
         tree_overlay_dot(edition, edition.code("UserErrorGuestAgentStatusUnavailable"), {"agent_outdated_linux": "maybe"}, {}, "en")
+
+
+def test_the_overlay_title_names_the_vm() -> None:
+    """An overlay is headed 'Diagnosis: <the VM's name>', so a printed page says which VM it is about."""
+    edition = default_kb().edition("2019-12")
+    text = tree_overlay_dot(edition, edition.code("UserErrorGuestAgentStatusUnavailable"), STATUS, TRUTH, "en", vm="ubuntu-web-01")
+    assert "Diagnosis: ubuntu-web-01" in text
+    assert "診断: ubuntu-web-01" in tree_overlay_dot(edition, None, STATUS, TRUTH, "ja", vm="ubuntu-web-01")

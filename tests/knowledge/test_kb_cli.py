@@ -116,7 +116,7 @@ def test_kb_show_cause_by_letter() -> None:
     result = run("kb", "show", "B")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("B. The VM agent is out of date (Linux) (edition 2019-12)\n")
+    assert out.startswith("B. The VM agent is out of date, stopped or missing (Linux) (edition 2019-12)\n")
     assert "   - Ubuntu: `service walinuxagent start`" in out
     assert "   - other distributions: `service waagent start`" in out
     assert "- `/var/log/waagent.log`" in out

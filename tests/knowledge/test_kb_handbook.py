@@ -74,7 +74,7 @@ def test_code_section_numbers_causes_with_letters_and_sub_causes(kb: KnowledgeBa
     """A code lists its causes numbered, with their letters, and E's sub-causes under it."""
     text = handbook(kb.edition("2019-07"), "en")
     section = text[text.index("### UserErrorGuestAgentStatusUnavailable"):text.index("### GuestAgentSnapshotTaskStatusError")]
-    assert "1. **A** The VM agent is installed but unresponsive (Windows) (`agent_unresponsive_windows`)" in section
+    assert "1. **A** The VM agent is missing, stopped or unresponsive (Windows) (`agent_unresponsive_windows`)" in section
     assert "3. **E** " in section
     assert "   - **E1** " in section and "   - **E2** " in section
     assert "5. **C** " in section
