@@ -318,7 +318,10 @@ def _diagnose_with_diagram(records: Iterator[Record], options: FleetOptions, out
     report = engine.diagnose(facts, lang=options.lang, source=record.label)
     row = FleetRow.from_report(report, source=record.source, line=record.line)
     text = render_vm(report, row, options)
-    rendered = render_overlay(engine, facts, Path(diagram).suffix.lower().lstrip("."), options.lang)
+    # A whole facts file is named in the drawing, so `kb-engine diagrams --check` can tell when it changes.
+    source = Path(record.source) if record.line is None and Path(record.source).is_file() else None
+    rendered = render_overlay(engine, facts, Path(diagram).suffix.lower().lstrip("."), options.lang,
+                              facts_path=source, out_path=Path(diagram))
     with ExitStack() as stack:
         # Every file is opened (its folder checked) before anything is written anywhere.
         files = [stack.enter_context(Output(diagram))]

@@ -12,57 +12,50 @@ __all__ = ["diagrams_command"]
 _EPILOG = """\b
 Examples:
   kb-engine diagrams                            every edition and language into diagrams/
-  kb-engine diagrams --edition 2019-12 --lang ja --type png -o /tmp/d
-  kb-engine diagrams --type graphml,json -o /tmp/graph
+  kb-engine diagrams --edition 2019-12 --lang ja --format png --dpi 300 --out /tmp/d
+  kb-engine diagrams --format html --out /tmp/trainer   the trainer: open /tmp/trainer/index.html
   kb-engine diagrams --check                    exit 1 if diagrams/ is out of date
 
 \b
 Exit codes:
   0   diagrams written (or, with --check, up to date)
   1   --check: stale files found (listed on stdout)
-  2   bad usage (unknown edition, file type or language)
-  3   Graphviz's dot is missing or failed (needed for svg, png, pdf)
-  4   the --kb directory does not load
+  2   bad usage (unknown edition, format or language), an invalid facts file,
+      or a file in the way that kb-engine did not write (nothing is written)
+  3   Graphviz's dot is missing or failed (needed for svg, png, pdf, html)
 """
 
-_TYPES = ("dot", "svg", "png", "pdf", "mmd", "txt", "graphml", "json")
-
-
-def _types(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    """File types, repeatable and comma-separated (``--type svg,png --type txt``), each once, in order."""
-    out: list[str] = []
-    for value in values:
-        names = [part.strip().lower() for part in value.split(",") if part.strip()]
-        unknown = [n for n in names if n not in _TYPES]
-        if unknown or not names:
-            raise click.BadParameter(f"{value!r}: not a file type; choose from {', '.join(_TYPES)}", param=param)
-        out += [n for n in names if n not in out]
-    return tuple(out)
+_FORMATS = ("html", "dot", "svg", "png", "pdf", "mmd", "txt", "graphml", "json")
 
 
 @click.command("diagrams", epilog=_EPILOG)
 @click.option("--edition", metavar="EDITION", help="Only this edition (default: every edition).")
 @click.option("--lang", type=click.Choice(["en", "ja"]), help="Only this language (default: both).")
 @click.option(
-    "-t", "--type", "types", multiple=True, callback=_types, metavar="TYPE[,TYPE...]",
-    help="File types to write: dot, svg, png, pdf, mmd (Mermaid), txt (text twin), graphml, json; "
-    "repeatable or comma-separated. Default: dot, svg, mmd, txt.",
+    "--format", "formats", type=click.Choice(_FORMATS), multiple=True, metavar="FORMAT",
+    help="html (the interactive trainer), dot, svg, png, pdf, mmd (Mermaid), txt (text twin), graphml, json; "
+    "repeatable. Default: html, dot, svg, mmd, txt.",
 )
-@click.option("--format", "legacy_types", multiple=True, callback=_types, hidden=True)
-@output_option("Folder to write into.", default="diagrams", metavar="DIR", hidden_aliases=["--out"], directory=True)
-@kb_option()
+@click.option("--dpi", type=click.IntRange(24, 1200), default=192, show_default=True, help="Resolution of PNG files.")
+@click.option("--scenarios", "scenarios_dir", type=click.Path(file_okay=False, exists=True), metavar="DIR",
+              help="Facts files (*.yaml, *.json) for the trainer's quiz. Default: ./facts when it exists.")
+@click.option("--out", "out_dir", default="diagrams", show_default=True, type=click.Path(file_okay=False),
+              help="Folder to write into.")
 @click.option("--check", is_flag=True, help="Write nothing; compare the DOT, Mermaid and text files in the folder "
               "with a fresh build and exit 1 listing the stale ones.")
 @click.pass_context
-def diagrams_command(ctx: click.Context, edition: str | None, lang: str | None, types: tuple[str, ...],
-                     legacy_types: tuple[str, ...], output: str, kb_path: str | None, check: bool) -> int:
+def diagrams_command(ctx: click.Context, edition: str | None, lang: str | None, formats: tuple[str, ...], dpi: int,
+                     scenarios_dir: str | None, out_dir: str, check: bool) -> int:
     """Draw a decision tree per error code and the whole cause graph, per edition and language.
 
-    Writes DIR/<edition>/<lang>/tree-<code>.* and graph.*, and the index page
-    DIR/README.md (Mermaid trees inline). Paths go to standard output, the
-    summary to standard error (neither with --quiet).
+    Writes DIR/<edition>/<lang>/tree-<code>.* and graph.*, the trainer's
+    pages (tree-<code>.html, DIR/index.html) and the index page DIR/README.md
+    (Mermaid trees inline). A file in the way that kb-engine did not write is
+    never replaced. Paths go to standard output, the summary to standard error.
     """
-    from kb_engine.diagrams.files import DEFAULT_FORMATS, stale_files, write_diagrams
+    from pathlib import Path
+
+    from kb_engine.diagrams.files import DEFAULT_FORMATS, stale, write_diagrams
     from kb_engine.diagrams.labels import LANGS
     from kb_engine.knowledge.load import default_kb, load_kb
 
@@ -72,20 +65,21 @@ def diagrams_command(ctx: click.Context, edition: str | None, lang: str | None, 
     kb = default_kb() if kb_path is None else load_kb(kb_path)
     editions = None if edition is None else [edition]
     langs = LANGS if lang is None else (lang,)
+    folder = Path(scenarios_dir) if scenarios_dir is not None else Path("facts")
+    scenarios = sorted([*folder.glob("*.yaml"), *folder.glob("*.json")]) if folder.is_dir() else []
     if check:
-        if kinds:
-            raise click.UsageError("--check compares the text files (dot, mmd, txt); it takes no --type")
-        stale = stale_files(output, editions, langs, kb=kb)
-        for path in stale:
-            click.echo(str(path))
-        if stale:
-            info(f"{len(stale)} stale file(s) in {output}; run: kb-engine diagrams -o {output}")
+        if formats:
+            raise click.UsageError("--check compares the default set (html, dot, svg, mmd, txt); it takes no --format")
+        found = stale(out_dir, editions, langs, scenarios=scenarios)
+        for item in found:
+            click.echo(f"{item.path}: {item.reason}")
+        if found:
+            click.echo(f"{len(found)} stale file(s) in {out_dir}; run: kb-engine diagrams --out {out_dir}", err=True)
             ctx.exit(1)
         info(f"{output} is up to date")
         return 0
-    written = write_diagrams(output, editions, langs, kinds or DEFAULT_FORMATS, kb=kb)
-    if not SETTINGS.quiet:
-        for path in written:
-            click.echo(str(path))
-    info(f"wrote {len(written)} files into {output} (index: {output}/README.md)")
+    written = write_diagrams(out_dir, editions, langs, formats or DEFAULT_FORMATS, scenarios=scenarios, dpi=dpi)
+    for path in written:
+        click.echo(str(path))
+    click.echo(f"wrote {len(written)} files into {out_dir} (index: {out_dir}/README.md)", err=True)
     return 0

@@ -39,12 +39,13 @@ def require_dot() -> str:
     return path
 
 
-def render(dot_text: str, fmt: str) -> bytes:
+def render(dot_text: str, fmt: str, *, dpi: int | None = None) -> bytes:
     """Run ``dot`` on DOT text and return the image.
 
     Args:
         dot_text: a DOT graph.
         fmt: ``svg``, ``png`` or ``pdf``.
+        dpi: a PNG's resolution (Graphviz's default, 96, when None).
 
     Raises:
         ValueError: ``fmt`` is not one of :data:`IMAGE_FORMATS`.
@@ -55,7 +56,7 @@ def render(dot_text: str, fmt: str) -> bytes:
     if fmt not in IMAGE_FORMATS:
         raise ValueError(f"unknown image format {fmt!r}; expected one of {', '.join(IMAGE_FORMATS)}")
     dot = require_dot()
-    args = [dot, f"-T{fmt}"]
+    args = [dot, f"-T{fmt}"] + ([f"-Gdpi={dpi}"] if dpi is not None and fmt == "png" else [])
     try:
         done = subprocess.run(args, input=dot_text.encode("utf-8"), capture_output=True, timeout=_TIMEOUT, check=False)
     except subprocess.TimeoutExpired as exc:
