@@ -378,7 +378,11 @@
     var current = svgPart(at);
     if (current) {
       current.classList.add("kb-current");
-      if (current.scrollIntoView && !state.initial) { current.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+      // Bring the current node into the drawing's own view (not the page's): centre it when it is out of sight.
+      var box = drawing.getBoundingClientRect();
+      var r = current.getBoundingClientRect();
+      if (r.left < box.left || r.right > box.right) { drawing.scrollLeft += (r.left + r.right - box.left - box.right) / 2; }
+      if (r.top < box.top || r.bottom > box.bottom) { drawing.scrollTop += (r.top + r.bottom - box.top - box.bottom) / 2; }
     }
     if (state.mode === "quiz" && state.checked && state.scenario) {
       var s = scenarios[state.scenario];
@@ -429,10 +433,8 @@
     app.appendChild(main);
     if (drawingBox) { app.appendChild(drawingBox); }
     mark(where.at, where.taken);
-    state.initial = false;
   }
 
-  state.initial = true;
   decodeState();
   render();
 })();
