@@ -14,6 +14,7 @@ Examples:
   kb-engine diagrams                            every edition and language into diagrams/
   kb-engine diagrams --edition 2019-12 --lang ja --format png --dpi 300 --out /tmp/d
   kb-engine diagrams --format html --out /tmp/trainer   the trainer: open /tmp/trainer/index.html
+  kb-engine diagrams --format pdf --paper a4 --lang en --out /tmp/print   posters to print
   kb-engine diagrams --check                    exit 1 if diagrams/ is out of date
 
 \b
@@ -37,6 +38,8 @@ _FORMATS = ("html", "dot", "svg", "png", "pdf", "mmd", "txt", "graphml", "json")
     "repeatable. Default: html, dot, svg, mmd, txt.",
 )
 @click.option("--dpi", type=click.IntRange(24, 1200), default=192, show_default=True, help="Resolution of PNG files.")
+@click.option("--paper", type=click.Choice(["a4", "a3"]), help="Make PDF files printable posters on this paper: a tree "
+              "split into pages (one per cause), the cause graph cut into tiles, text never below 8 pt.")
 @click.option("--scenarios", "scenarios_dir", type=click.Path(file_okay=False, exists=True), metavar="DIR",
               help="Facts files (*.yaml, *.json) for the trainer's quiz. Default: ./facts when it exists.")
 @click.option("--out", "out_dir", default="diagrams", show_default=True, type=click.Path(file_okay=False),
@@ -45,7 +48,7 @@ _FORMATS = ("html", "dot", "svg", "png", "pdf", "mmd", "txt", "graphml", "json")
               "with a fresh build and exit 1 listing the stale ones.")
 @click.pass_context
 def diagrams_command(ctx: click.Context, edition: str | None, lang: str | None, formats: tuple[str, ...], dpi: int,
-                     scenarios_dir: str | None, out_dir: str, check: bool) -> int:
+                     paper: str | None, scenarios_dir: str | None, out_dir: str, check: bool) -> int:
     """Draw a decision tree per error code and the whole cause graph, per edition and language.
 
     Writes DIR/<edition>/<lang>/tree-<code>.* and graph.*, the trainer's
@@ -78,7 +81,10 @@ def diagrams_command(ctx: click.Context, edition: str | None, lang: str | None, 
             ctx.exit(1)
         info(f"{output} is up to date")
         return 0
-    written = write_diagrams(out_dir, editions, langs, formats or DEFAULT_FORMATS, scenarios=scenarios, dpi=dpi)
+    if paper is not None and "pdf" not in formats:
+        raise click.UsageError("--paper makes PDF posters: give --format pdf too")
+    written = write_diagrams(out_dir, editions, langs, formats or DEFAULT_FORMATS, scenarios=scenarios, dpi=dpi,
+                             paper=paper)
     for path in written:
         click.echo(str(path))
     click.echo(f"wrote {len(written)} files into {out_dir} (index: {out_dir}/README.md)", err=True)

@@ -8,7 +8,7 @@ golden-tested.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from html import escape as _escape
 
 import networkx as nx
@@ -149,11 +149,13 @@ def _graph_head(name: str, title_lines: Iterable[str], lang: str, rankdir: str) 
     ]
 
 
-def _tree_title(tree: Tree, extra: str | None = None) -> list[str]:
-    lines = [f'<B><FONT POINT-SIZE="20">{_h(word("error_code", tree.lang))}: {_h(tree.title)}</FONT></B>']
-    lines.append(f'<FONT POINT-SIZE="14">{_h(tree.subtitle)}</FONT>')
+def _tree_title(tree: Tree, extra: str | None = None, *, compact: bool = False) -> list[str]:
+    """The title lines; ``compact`` (a printed page): smaller, and wrapped so the title never widens the page."""
+    big, small, columns = (16, 12, 64) if compact else (20, 14, 400)
+    lines = [f'<B><FONT POINT-SIZE="{big}">{_h(word("error_code", tree.lang))}: {_h(tree.title)}</FONT></B>']
+    lines += [f'<FONT POINT-SIZE="{small}">{line}</FONT>' for line in _lines(tree.subtitle, columns=columns + 10)]
     if extra:
-        lines.append(f'<FONT POINT-SIZE="14"><B>{_h(extra)}</B></FONT>')
+        lines += [f'<FONT POINT-SIZE="{small + 1}"><B>{line}</B></FONT>' for line in _lines(extra, columns=columns)]
     return lines
 
 
@@ -227,7 +229,9 @@ def _group_title(tree: Tree, group_id: str, tr: Trace | None) -> str:
     return "<" + _LEFT.join(f"<B>{line}</B>" for line in _lines(heading, columns=48)) + _LEFT + ">"
 
 
-def tree_dot(tree: Tree, tr: Trace | None = None, *, vm: str | None = None, legend: bool = True) -> str:
+def tree_dot(tree: Tree, tr: Trace | None = None, *, vm: str | None = None, legend: bool = True,
+             keep: Collection[str] | None = None, elsewhere: Mapping[str, str] | None = None,
+             heading: str | None = None, titles: bool = True) -> str:
     """The DOT text of a decision tree; with ``tr``, one VM's diagnosis drawn over it.
 
     Causes are drawn as clusters in the article's order, numbered, with their
@@ -240,15 +244,23 @@ def tree_dot(tree: Tree, tr: Trace | None = None, *, vm: str | None = None, lege
         tr: one VM's diagnosis over it, or None.
         vm: the VM's name, for an overlay's title.
         legend: draw the legend (a poster puts its own in a corner).
+        keep: draw only these nodes (one page of a poster); an arrow to a node not drawn ends at a
+            small note naming it and, from ``elsewhere``, where it is (``page 3``).
+        elsewhere: node id -> where to find it.
+        heading: a line under the title (a poster page's part).
+        titles: draw each cause's title beside its part (a poster page of one cause names it in its heading
+            instead).
     """
     lang = tree.lang
-    extra = None
+    extra = heading
     if tr is not None:
         extra = word("diagnosis", lang) + (f": {vm}" if vm else "")
-    lines = _graph_head(f"tree-{tree.code}", _tree_title(tree, extra), lang, "TB")
+    lines = _graph_head(f"tree-{tree.code}", _tree_title(tree, extra, compact=keep is not None), lang, "TB")
+    shown = {n.id for n in tree.nodes} if keep is None else set(keep)
     members: dict[str | None, list[Node]] = {}
     for node in tree.nodes:
-        members.setdefault(node.group, []).append(node)
+        if node.id in shown:
+            members.setdefault(node.group, []).append(node)
 
     def node_line(node: Node, indent: str) -> str:
         style = dict(_NODE_STYLE[node.kind])
@@ -267,7 +279,7 @@ def tree_dot(tree: Tree, tr: Trace | None = None, *, vm: str | None = None, lege
 
     def first_node(group_id: str) -> str:
         own = members.get(group_id, [])
-        subs = [g for g in tree.groups if g.parent == group_id]
+        subs = [g for g in tree.groups if g.parent == group_id and members.get(g.id)]
         if own and (not subs or tree.nodes.index(own[0]) < tree.nodes.index(members[subs[0].id][0])):
             return own[0].id
         return first_node(subs[0].id)
@@ -278,15 +290,16 @@ def tree_dot(tree: Tree, tr: Trace | None = None, *, vm: str | None = None, lege
         out = [f"{indent}subgraph cluster_{group.id} {{",
                f"{indent}  graph " + _attrs({"style": "rounded,dashed" if off else "rounded", "color": GREY if off else GREY_TEXT,
                                              "label": "", "id": f"cluster_{group.id}"}) + ";"]
-        title = f"title_{group.id}"
-        out.append(f"{indent}  {title} " + _attrs({
-            "shape": "plaintext", "label": _group_title(tree, group.id, tr), "fontsize": 13, "margin": "0.02,0.02",
-            "fontcolor": GREY_TEXT if off else OKABE_ITO["black"], "id": title,
-        }) + ";")
-        # Beside the cluster's first node, on its left: arrows coming down into the cluster miss it.
-        first = first_node(group.id)
-        out.append(f"{indent}  {title} -> {first} " + _attrs({"style": "invis"}) + ";")
-        out.append(f"{indent}  {{rank=same; {title}; {first};}}")
+        title = "" if not titles else f"title_{group.id}"
+        if title:
+            out.append(f"{indent}  {title} " + _attrs({
+                "shape": "plaintext", "label": _group_title(tree, group.id, tr), "fontsize": 13, "margin": "0.02,0.02",
+                "fontcolor": GREY_TEXT if off else OKABE_ITO["black"], "id": title,
+            }) + ";")
+            # Beside the cluster's first node, on its left: arrows coming down into the cluster miss it.
+            first = first_node(group.id)
+            out.append(f"{indent}  {title} -> {first} " + _attrs({"style": "invis"}) + ";")
+            out.append(f"{indent}  {{rank=same; {title}; {first};}}")
         own = members.get(group.id, [])
         for node in own:
             out.append(node_line(node, indent + "  "))
@@ -296,20 +309,40 @@ def tree_dot(tree: Tree, tr: Trace | None = None, *, vm: str | None = None, lege
             # The leaf beside the cause's last question: questions stay in one straight column.
             out.append(f"{indent}  {{rank=same; {questions[-1]}; {leaves[0]};}}")
         for sub in tree.groups:
-            if sub.parent == group.id:
+            if sub.parent == group.id and has_members(sub.id):
                 out += cluster(sub.id, indent + "  ")
         out.append(f"{indent}}}")
         return out
 
+    def has_members(group_id: str) -> bool:
+        return bool(members.get(group_id)) or any(has_members(g.id) for g in tree.groups if g.parent == group_id)
+
     body: list[str] = []
     for node in tree.nodes:
-        if node.group is None and node.kind != "escalate":
+        if node.group is None and node.kind != "escalate" and node.id in shown:
             body.append(node_line(node, "  "))
     for group in tree.groups:
-        if group.parent is None:
+        if group.parent is None and has_members(group.id):
             body += cluster(group.id, "  ")
-    body.append(node_line(tree.node("escalate"), "  "))
+    if "escalate" in shown:
+        body.append(node_line(tree.node("escalate"), "  "))
+    stubs: list[str] = []
     for edge in tree.edges:
+        if edge.source not in shown:
+            continue
+        if edge.target not in shown:
+            # An arrow to another page: it ends at a note saying where to go on.
+            target = tree.node(edge.target)
+            name = target.label or target.title
+            where = (elsewhere or {}).get(edge.target)
+            stub = f"stub__{edge.target}"  # one note per place the page's arrows go on to
+            note = f"\u2192 {name}" + (f" ({where})" if where else "")
+            line = f"  {stub} " + _attrs({"shape": "note", "label": note, "fontsize": 11, "style": "dashed",
+                                          "color": GREY_TEXT, "margin": "0.08,0.04"}) + ";"
+            if line not in stubs:
+                stubs.append(line)
+            body.append(f"  {edge.source} -> {stub} " + _attrs({**_EDGE_STYLE[edge.kind], "label": edge.label}) + ";")
+            continue
         attrs: dict[str, str | int | float] = {**_EDGE_STYLE[edge.kind], "label": edge.label,
                                                "id": f"edge__{edge.source}__{edge.target}__{edge.kind}"}
         if edge.kind in ("no", "yes", "start") and tree.node(edge.target).kind != "cause":
@@ -324,8 +357,8 @@ def tree_dot(tree: Tree, tr: Trace | None = None, *, vm: str | None = None, lege
                 attrs.update({"penwidth": 1, "style": "dashed", "color": GREY, "fontcolor": GREY_TEXT})
         body.append(f"  {edge.source} -> {edge.target} " + _attrs(attrs) + ";")
     if legend:
-        body += tree_legend(lang, tr is not None, anchor="escalate")
-    return "\n".join(lines + body + ["}", ""])
+        body += tree_legend(lang, tr is not None, anchor="escalate" if "escalate" in shown else None)
+    return "\n".join(lines + stubs + body + ["}", ""])
 
 
 # ---------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from .mermaid import tree_mermaid
 from .render import IMAGE_FORMATS, render, require_dot
 from .stamp import is_ours, read_stamp, source_hash, stamp_png, stamp_text
 from .text import tree_text
-from .tree import build_tree
+from .tree import Tree, build_tree
 
 __all__ = [
     "ALL_FORMATS",
@@ -82,6 +82,7 @@ class Output:
     make: Callable[[], str]
     dot: Callable[[], str] | None = None
     page: Callable[[str | None], str] | None = field(default=None, compare=False)
+    tree: Callable[[], Tree] | None = field(default=None, compare=False)
 
     @property
     def needs_dot(self) -> bool:
@@ -92,8 +93,13 @@ class Output:
         """The hash of what the file is made from (stamped into SVG and HTML)."""
         return source_hash(self.make()) if self.dot is None else source_hash(self.make(), self.dot())
 
-    def produce(self, dpi: int = DEFAULT_DPI) -> bytes:
+    def produce(self, dpi: int = DEFAULT_DPI, paper: str | None = None) -> bytes:
         """The file's bytes (runs ``dot`` for images and trainer pages).
+
+        Args:
+            dpi: a PNG's resolution.
+            paper: ``a4`` or ``a3``: a PDF becomes a printable poster of that paper (a tree split into
+                pages, the cause graph cut into tiles); None: one page as large as the drawing.
 
         Raises:
             ToolMissingError: ``dot`` is needed and missing.
@@ -108,7 +114,14 @@ class Output:
         if self.fmt == "png":
             return stamp_png(render(self.make(), "png", dpi=dpi))
         if self.fmt == "pdf":
-            return render(self.make(), "pdf")
+            from .poster import graph_poster, mark_pdf, tree_poster
+
+            name = self.path.rsplit("/", 1)[-1]
+            if paper is not None and self.tree is not None:
+                return tree_poster(self.tree(), paper)
+            if paper is not None:
+                return graph_poster(self.make(), paper, self.path.split("/")[1], name)
+            return mark_pdf(render(self.make(), "pdf"), name)
         return self.make().encode("utf-8")
 
 
@@ -217,7 +230,8 @@ def plan(
                         page = partial(_trainer_page, kb, edition, entry, lang, facts, links)
                         outputs.append(Output(path, fmt, partial(page, None), partial(_tree_view, "dot", edition, entry, lang), page))
                     else:
-                        outputs.append(Output(path, fmt, partial(_tree_view, fmt, edition, entry, lang)))
+                        outputs.append(Output(path, fmt, partial(_tree_view, fmt, edition, entry, lang),
+                                              tree=partial(build_tree, edition, entry, lang)))
     return outputs
 
 
@@ -256,6 +270,7 @@ def write_diagrams(
     *,
     scenarios: Sequence[Path] = (),
     dpi: int = DEFAULT_DPI,
+    paper: str | None = None,
 ) -> list[Path]:
     """Write the diagram set and its index pages; return the written paths in a fixed order.
 
@@ -275,9 +290,10 @@ def write_diagrams(
         kb: the knowledge base (the shipped one when None).
         scenarios: facts files for the trainer's quiz.
         dpi: resolution of PNG files.
+        paper: ``a4`` or ``a3``: PDF files are printable posters of that paper, text never below 8 pt.
 
     Raises:
-        ValueError: an unknown language or format, or a dpi below 1.
+        ValueError: an unknown language, format or paper, or a dpi below 1.
         UnknownEditionError: an unknown edition.
         InputError: a file at a planned path was not written by kb-engine diagrams (nothing is written),
             a facts file is invalid, or a file cannot be written.
@@ -286,6 +302,10 @@ def write_diagrams(
     """
     if dpi < 1:
         raise ValueError(f"dpi must be at least 1, not {dpi}")
+    from .poster import PAPERS
+
+    if paper is not None and paper not in PAPERS:
+        raise ValueError(f"unknown paper {paper!r}; expected one of {', '.join(PAPERS)}")
     kb = kb or default_kb()
     root = Path(out_dir)
     outputs = plan(kb, editions, langs, formats, root=root, scenarios=scenarios)
@@ -294,7 +314,7 @@ def write_diagrams(
         require_dot()
     written: list[Path] = []
     for output in outputs:
-        written.append(write_atomic(root / output.path, output.produce(dpi)))
+        written.append(write_atomic(root / output.path, output.produce(dpi, paper)))
     for path in _obsolete(root, outputs, formats):
         path.unlink()
     if "html" in formats:

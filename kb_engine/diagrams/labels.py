@@ -67,6 +67,14 @@ _WORDS: dict[str, tuple[str, str]] = {
     "truth_false": ("[no]", "[いいえ]"),
     "truth_unknown": ("[?] not known", "[?] 不明"),
     "diagnosis": ("Diagnosis", "診断"),
+    # Posters.
+    "poster_start": ("Where to start, and where it ends", "開始と終了"),
+    "poster_questions": ("questions", "質問"),
+    "poster_contents": ("Contents", "目次"),
+    "poster_page": ("page", "ページ"),
+    "poster_legend_question": ("yes/no question", "はい/いいえ の質問"),
+    "poster_legend_leaf": ("cause found: remedy", "原因を特定: 対処"),
+    "poster_legend_escalate": ("still failing: escalate", "解決しない: エスカレーション"),
     # The interactive trainer's own words.
     "ui_yes": ("Yes", "はい"),
     "ui_no": ("No", "いいえ"),
