@@ -27,6 +27,7 @@ from kb_engine.errors import InputError, Problem
 from kb_engine.io.write import write_atomic
 from kb_engine.knowledge.load import default_kb
 from kb_engine.knowledge.model import CodeEntry, Edition, KnowledgeBase
+from kb_engine.knowledge.vocabulary import Facts
 
 from .dot import graph_dot, tree_dot
 from .graph import cause_graph, graphml_text, json_text
@@ -157,6 +158,20 @@ def _engine(kb: KnowledgeBase, edition: str) -> object:
     return _ENGINES[key][1]
 
 
+_FACTS: dict[tuple[Path, int, int], Facts] = {}
+
+
+def _load_once(path: Path) -> Facts:
+    """A facts file, read once per run of many trainer pages (while it is unchanged)."""
+    from kb_engine.facts.load import load_facts
+
+    info = path.stat()
+    key = (path.resolve(), info.st_mtime_ns, info.st_size)
+    if key not in _FACTS:
+        _FACTS[key] = load_facts(path)
+    return _FACTS[key]
+
+
 def _trainer_page(kb: KnowledgeBase, edition: Edition, entry: CodeEntry, lang: str, scenarios: tuple[Path, ...],
                   links: tuple[tuple[str, str], ...], svg: str | None) -> str:
     from kb_engine.engine.reasoner import Reasoner
@@ -166,7 +181,7 @@ def _trainer_page(kb: KnowledgeBase, edition: Edition, entry: CodeEntry, lang: s
     tree = build_tree(edition, entry, lang)
     engine = _engine(kb, edition.id)
     assert isinstance(engine, Reasoner)
-    quiz = scenarios_for(engine, tree, entry, scenarios) if scenarios else []
+    quiz = scenarios_for(engine, tree, entry, scenarios, load=_load_once) if scenarios else []
     return trainer_html(tree, svg, scenarios=quiz, links=dict(links))
 
 

@@ -10,7 +10,7 @@ the engine's path over the tree (the same trace as an overlay).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -80,11 +80,19 @@ def scenario_data(engine: Reasoner, tree: Tree, entry: CodeEntry, facts: Facts, 
 
 
 def scenarios_for(engine: Reasoner, tree: Tree, entry: CodeEntry, facts_files: Iterable[Path],
-                  questions: QuestionBank | None = None) -> list[dict[str, Any]]:
+                  questions: QuestionBank | None = None, load: Callable[[Path], Facts] = load_facts) -> list[dict[str, Any]]:
     """The quiz scenarios of one tree, from facts files (sorted by name; ids ``s1``, ``s2``... in that order).
 
     A file is used when its observed error code is the tree's, or when it names
     none and the engine confirms one of the code's causes for it.
+
+    Args:
+        engine: the edition's engine.
+        tree: the tree (its language is the notes').
+        entry: its error-code entry.
+        facts_files: candidate facts files.
+        questions: the question bank (the shipped one when None).
+        load: reads one facts file (a caller making many pages passes one that remembers).
 
     Raises:
         InputError: a facts file is invalid.
@@ -92,7 +100,7 @@ def scenarios_for(engine: Reasoner, tree: Tree, entry: CodeEntry, facts_files: I
     questions = questions if questions is not None else default_questions()
     out: list[dict[str, Any]] = []
     for path in sorted(facts_files):
-        facts = load_facts(path)
+        facts = load(path)
         if facts.observed_error is not None:
             try:
                 observed = engine.kb.resolve_code(facts.observed_error, engine.edition, source=str(path))

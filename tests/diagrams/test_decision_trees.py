@@ -263,3 +263,13 @@ def test_japanese_trees_use_the_japanese_texts_and_a_cjk_font() -> None:
     assert "VM エージェントが古い" in text
     assert 'fontname="Noto Sans CJK JP' in text
     assert "Is the agent status Not Ready?" not in text
+
+
+@pytest.mark.parametrize(("edition_id", "code", "lang"), ALL_TREES)
+def test_text_twin_fits_an_80_column_terminal(edition_id: str, code: str, lang: str) -> None:
+    """No line of a .txt outline is wider than 80 columns (a Japanese character takes two)."""
+    from kb_engine.diagrams.labels import width
+
+    edition, entry = _entry(edition_id, code)
+    for line in tree_text(build_tree(edition, entry, lang)).splitlines():
+        assert width(line) <= 80, line
