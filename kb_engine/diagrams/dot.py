@@ -381,6 +381,16 @@ def _graph_label(g: nx.DiGraph, node: str, lang: str, mark: str | None) -> str:
     if kind == "error_code":
         lines = head + [f"<B>{_h(name)}</B>" for name in data["names"].split(",")]
         lines += [_small(line) for line in _lines(data[f"text_{lang}"], columns=40)]
+        # The causes' order numbers are cells on the right edge, each the port its arrow leaves from:
+        # a number can then only belong to its own arrow.
+        count = sum(1 for _, _, k in g.out_edges(node, data="kind") if k == "code_cause")
+        cells = "".join(
+            ("<TR>" if n > 1 else "") + f'<TD PORT="p{n}" BORDER="1" SIDES="L" COLOR="{GREY}"><B>{n}.</B></TD></TR>'
+            for n in range(1, count + 1)
+        )
+        body = "<BR/>".join(lines)
+        return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"><TR>'
+                f'<TD ROWSPAN="{max(count, 1)}">{body}</TD>{cells or "</TR>"}</TABLE>>')
     elif kind in ("cause", "sub_cause"):
         ref = f"[{data['ref']}] " if "ref" in data else ""
         lines = head + [f"<B>{line}</B>" for line in _lines(ref + data[f"text_{lang}"], columns=36)]
@@ -486,7 +496,7 @@ def graph_dot(
         kind = data["kind"]
         if kind == "code_cause":
             # decorate: a line ties the order number to its own arrow among the crossing ones.
-            edges.append((u, v, {"label": f"{data['order']}.", "color": OKABE_ITO["black"], "decorate": "true"}))
+            edges.append((u, v, {"tailport": f"p{data['order']}:e", "color": OKABE_ITO["black"]}))
         elif kind in ("evidence", "test") and g.nodes[v]["kind"] in ("cause", "sub_cause"):
             key = "edge_not" if data.get("negated") else "edge_applies" if data.get("role") == "applies" else "edge_when"
             line = "dashed" if data.get("role") == "applies" else "solid"

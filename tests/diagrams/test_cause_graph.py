@@ -120,3 +120,20 @@ def test_json_export_is_sorted_node_link_data(edition: Edition) -> None:
     assert "エージェント" in text
     back = nx.node_link_graph(data, edges="edges")
     assert back.number_of_nodes() == len(ids)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_each_order_number_is_the_port_its_arrow_leaves_from(edition: Edition, lang: str) -> None:
+    """On the poster, a code's order numbers are cells of the code's own box, and arrow n leaves from cell n."""
+    from diagram_helpers import parse
+
+    from kb_engine.diagrams import graph_dot
+
+    dot = parse(graph_dot(edition, lang))
+    for entry in edition.codes:
+        node = f"code:{entry.id}"
+        arrows = [attrs for source, _, attrs in dot.edges if source == node]
+        assert sorted(a["tailport"] for a in arrows) == sorted(f"p{n}:e" for n in range(1, len(entry.causes) + 1))
+        for n in range(1, len(entry.causes) + 1):
+            assert f'PORT="p{n}"' in dot.nodes[node]["label"] and f"<B>{n}.</B>" in dot.nodes[node]["label"]
+        assert "label" not in arrows[0], "no number floats beside the arrow"
