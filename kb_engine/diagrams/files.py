@@ -566,8 +566,8 @@ def trainer_index(kb: KnowledgeBase, root: Path) -> str:
     sections = []
     for edition in reversed(kb.editions):
         for lang in LANGS:
-            pages = [(" / ".join(e.names), f"{edition.id}/{lang}/tree-{e.id}.html") for e in edition.codes
-                     if is_ours_present(root / edition.id / lang / f"tree-{e.id}.html")]
+            pages = [(" / ".join(e.names), f"{edition.id}/{lang}/tree-{e.id}.html", edition.fill(e.message, lang))
+                     for e in edition.codes if is_ours_present(root / edition.id / lang / f"tree-{e.id}.html")]
             if pages:
                 sections.append({"edition": edition.id, "lang": lang, "title": edition.title.get(lang), "pages": pages})
     return index_html(kb.kb_version, sections)

@@ -130,7 +130,7 @@ def index_html(kb_version: str, sections: Sequence[Mapping[str, Any]]) -> str:
 
     Args:
         kb_version: the knowledge base's version.
-        sections: ``{"edition", "lang", "title", "pages": [(code names, relative href), ...]}``, in order.
+        sections: ``{"edition", "lang", "title", "pages": [(code names, relative href, message), ...]}``, in order.
     """
     out = [
         "<!DOCTYPE html>",
@@ -153,8 +153,9 @@ def index_html(kb_version: str, sections: Sequence[Mapping[str, Any]]) -> str:
         out.append(f'<section lang="{escape(lang)}"><h2>{escape(str(section["edition"]))} · '
                    f'{escape(word("ui_language_name", lang))}</h2>')
         out.append(f"<p>{escape(str(section['title']))}</p><ul>")
-        for names, href in section["pages"]:
-            out.append(f'<li><a href="{escape(href, quote=True)}">{escape(names)}</a></li>')
+        for names, href, message in section["pages"]:
+            out.append(f'<li><a href="{escape(href, quote=True)}">{escape(names)}</a> '
+                       f'<span class="small">{escape(message)}</span></li>')
         out.append("</ul></section>")
     out += ["</body>", "</html>", ""]
     return "\n".join(out)
