@@ -48,6 +48,11 @@ def _h(text: str) -> str:
     return _escape(text, quote=True)
 
 
+def _html(inner: str) -> str:
+    """An HTML-like label from markup whose texts went through :func:`_h`."""
+    return "<" + inner + ">"
+
+
 _LEFT = '<BR ALIGN="LEFT"/>'
 _INDENT = "&#160;" * 4
 
@@ -166,11 +171,11 @@ def tree_legend(lang: str, with_overlay: bool, *, anchor: str | None = None) -> 
     """
     def sample(nid: str, kind: str, text: str) -> str:
         style = dict(_NODE_STYLE[kind])
-        return f"    {nid} " + _attrs({**style, "label": f"<{_h(text)}>", "fontsize": 10, "margin": "0.06,0.03"}) + ";"
+        return f"    {nid} " + _attrs({**style, "label": _html(_h(text)), "fontsize": 10, "margin": "0.06,0.03"}) + ";"
 
     out = [
         "  subgraph cluster_legend {",
-        "    " + "graph " + _attrs({"label": f"<<B>{_h(word('legend', lang))}</B>>", "style": "rounded", "color": GREY,
+        "    " + "graph " + _attrs({"label": _html(f"<B>{_h(word('legend', lang))}</B>"), "style": "rounded", "color": GREY,
                                     "fontsize": 11, "labeljust": "l", "margin": 6}) + ";",
         sample("legend_start", "start", word("legend_start", lang)),
         sample("legend_question", "question", word("legend_question", lang)),
@@ -185,7 +190,7 @@ def tree_legend(lang: str, with_overlay: bool, *, anchor: str | None = None) -> 
     if with_overlay:
         notes += [word("legend_path", lang), word("legend_ruled_out", lang), word("legend_unknown", lang)]
     text = _LEFT.join(_h(n) for n in notes) + _LEFT
-    out.append("    legend_notes " + _attrs({"shape": "plaintext", "label": f"<{text}>", "fontsize": 10}) + ";")
+    out.append("    legend_notes " + _attrs({"shape": "plaintext", "label": _html(text), "fontsize": 10}) + ";")
     out.append("    legend_escalate -> legend_notes " + _attrs({"style": "invis", "minlen": 1}) + ";")
     out.append("    {rank=same; legend_start; legend_question; legend_cause; legend_escalate; legend_notes;}")
     out.append("  }")
@@ -226,7 +231,7 @@ def _group_title(tree: Tree, group_id: str, tr: Trace | None) -> str:
     heading = group.heading
     if tr is not None:
         heading += " " + word(_STATUS_WORD[tr.status.get(group.id, "undetermined")], tree.lang)
-    return "<" + _LEFT.join(f"<B>{line}</B>" for line in _lines(heading, columns=48)) + _LEFT + ">"
+    return _html(_LEFT.join(f"<B>{line}</B>" for line in _lines(heading, columns=48)) + _LEFT)
 
 
 def tree_dot(tree: Tree, tr: Trace | None = None, *, vm: str | None = None, legend: bool = True,
@@ -389,8 +394,8 @@ def _graph_label(g: nx.DiGraph, node: str, lang: str, mark: str | None) -> str:
             for n in range(1, count + 1)
         )
         body = "<BR/>".join(lines)
-        return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"><TR>'
-                f'<TD ROWSPAN="{max(count, 1)}">{body}</TD>{cells or "</TR>"}</TABLE>>')
+        return _html(f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3"><TR>'
+                     f'<TD ROWSPAN="{max(count, 1)}">{body}</TD>{cells or "</TR>"}</TABLE>')
     elif kind in ("cause", "sub_cause"):
         ref = f"[{data['ref']}] " if "ref" in data else ""
         lines = head + [f"<B>{line}</B>" for line in _lines(ref + data[f"text_{lang}"], columns=36)]

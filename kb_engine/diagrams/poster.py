@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .dot import _NODE_STYLE, _attrs, tree_dot
+from .dot import _NODE_STYLE, _attrs, _h, _html, tree_dot
 from .labels import MARK, word, wrap
 from .style import FONT
 from .render import render
@@ -97,20 +97,15 @@ def _page_dot(tree: Tree, parts: Sequence[_Part], index: int) -> str:
     text = tree_dot(tree, keep=part.keep, elsewhere=where, legend=False, heading=heading, titles=len(groups) > 1)
     if part.contents:
         lines = _contents(tree, parts).split("\n")
-        label = "<" + '<BR ALIGN="LEFT"/>'.join(_escape(line) for line in lines) + '<BR ALIGN="LEFT"/>>'
+        label = _html('<BR ALIGN="LEFT"/>'.join(_h(line) for line in lines) + '<BR ALIGN="LEFT"/>')
         # The contents under the arrows to the first causes.
         notes = sorted({f"stub__{e.target}" for e in tree.edges if e.source in part.keep and e.target not in part.keep})
         text = text.rstrip().removesuffix("}") + (
-            f'  contents [shape="box", style="rounded", color="#9E9E9E", fontsize="12", label={label}];\n'
+            "  contents " + _attrs({"shape": "box", "style": "rounded", "color": "#9E9E9E", "fontsize": 12, "label": label})
+            + ";\n"
             + "".join(f'  {note} -> contents [style="invis"];\n' for note in notes) + "}\n"
         )
     return text
-
-
-def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text, quote=True)
 
 
 def _legend_pdf(lang: str) -> bytes:
