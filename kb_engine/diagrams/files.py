@@ -525,8 +525,8 @@ def index_markdown(kb: KnowledgeBase, root: Path) -> str:
         "reference poster.",
         "- Shapes carry the meaning, colour only repeats it: rounded box = error code, hexagon = question, "
         "box = cause found, double box = escalate; dotted arrows = still failing.",
-        "- Printable posters (`--format pdf --paper a4` or `a3`), PNG at a chosen resolution (`--dpi`) and the "
-        "cause graph as data (`--format graphml`, `--format json`) are made on request: `kb-engine diagrams --help`.",
+        "- Printable posters (`--type pdf --paper a4` or `a3`), PNG at a chosen resolution (`--dpi`) and the "
+        "cause graph as data (`--type graphml,json`) are made on request: `kb-engine diagrams --help`.",
     ]
     if (root / "handbook").is_dir():
         out.append("- [The handbook](handbook/) (`handbook/`).")

@@ -64,8 +64,8 @@ def kb_copy(tmp_path: Path) -> Path:
     editions.write_text(re.sub(r'kb_version: "[^"]+"', 'kb_version: "2099.1.1"', editions.read_text(encoding="utf-8")), encoding="utf-8")
     causes = target / "causes.yaml"
     text = causes.read_text(encoding="utf-8")
-    assert text.count("The VM agent is out of date (Linux)") == 1
-    causes.write_text(text.replace("The VM agent is out of date (Linux)", "Renamed outdated agent cause"), encoding="utf-8")
+    assert text.count("The VM agent is out of date, stopped or missing (Linux)") == 1
+    causes.write_text(text.replace("The VM agent is out of date, stopped or missing (Linux)", "Renamed outdated agent cause"), encoding="utf-8")
     return target
 
 

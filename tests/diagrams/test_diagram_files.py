@@ -28,7 +28,7 @@ def test_committed_diagrams_are_up_to_date_with_the_knowledge_base() -> None:
     found = stale(REPO_DIAGRAMS, scenarios=SCENARIOS)
     shown = ", ".join(f"{s.path.relative_to(REPO_DIAGRAMS)} ({s.reason})" for s in found[:10]) + \
         (f" and {len(found) - 10} more" if len(found) > 10 else "")
-    assert found == [], f"stale diagrams (run: kb-engine diagrams --out diagrams, then commit): {shown}"
+    assert found == [], f"stale diagrams (run: kb-engine diagrams -o diagrams, then commit): {shown}"
 
 
 def test_the_set_has_every_tree_and_graph_for_both_editions_and_languages(tmp_path: Path) -> None:
@@ -104,12 +104,12 @@ def test_check_reports_an_edited_file_and_exits_1(tmp_path: Path) -> None:
     write_diagrams(tmp_path, formats=TEXT)
     runner = CliRunner()
     write_diagrams(tmp_path, formats=("html", "svg"), scenarios=SCENARIOS)
-    ok = runner.invoke(diagrams_command, ["--check", "--out", str(tmp_path), "--scenarios", str(REPO / "facts")])
+    ok = runner.invoke(diagrams_command, ["--check", "-o", str(tmp_path), "--scenarios", str(REPO / "facts")])
     assert ok.exit_code == 0, ok.output
     edited = tmp_path / "2019-07" / "ja" / "tree-BackUpOperationFailed.dot"
     edited.write_text(edited.read_text(encoding="utf-8") + "// hand edit\n", encoding="utf-8")
     before = _texts(tmp_path)
-    result = runner.invoke(diagrams_command, ["--check", "--out", str(tmp_path), "--scenarios", str(REPO / "facts")])
+    result = runner.invoke(diagrams_command, ["--check", "-o", str(tmp_path), "--scenarios", str(REPO / "facts")])
     assert result.exit_code == 1
     assert f"{edited}: out of date" in result.stdout.splitlines()
     assert _texts(tmp_path) == before, "--check writes nothing"

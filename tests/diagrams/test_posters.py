@@ -34,8 +34,8 @@ def posters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("posters")
     for paper, langs in (("a4", ("en", "ja")), ("a3", ("en",))):
         for lang in langs:
-            code = main(["diagrams", "--edition", "2019-12", "--lang", lang, "--format", "pdf", "--paper", paper,
-                         "--out", str(out / paper)])
+            code = main(["diagrams", "--edition", "2019-12", "--lang", lang, "--type", "pdf", "--paper", paper,
+                         "-o", str(out / paper)])
             assert code == 0
     return {paper: out / paper for paper in ("a4", "a3")}
 
@@ -102,8 +102,8 @@ def test_pages_rendered_as_pictures_are_not_blank(posters: dict[str, Path], tmp_
 @pytest.mark.dot
 def test_the_cause_graph_is_cut_into_tiles_of_the_paper(tmp_path: Path) -> None:
     """graph.pdf with --paper a3: several landscape A3 pages, text at 8 pt or more."""
-    assert main(["diagrams", "--edition", "2019-12", "--lang", "en", "--format", "pdf", "--paper", "a3",
-                 "--out", str(tmp_path)]) == 0
+    assert main(["diagrams", "--edition", "2019-12", "--lang", "en", "--type", "pdf", "--paper", "a3",
+                 "-o", str(tmp_path)]) == 0
     reader = PdfReader(tmp_path / "2019-12" / "en" / "graph.pdf")
     assert len(reader.pages) > 1
     for page in reader.pages:
@@ -112,5 +112,5 @@ def test_the_cause_graph_is_cut_into_tiles_of_the_paper(tmp_path: Path) -> None:
 
 def test_paper_without_pdf_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--paper only makes sense for PDF files: exit 2 saying so."""
-    assert main(["diagrams", "--format", "txt", "--paper", "a4", "--out", str(tmp_path)]) == 2
+    assert main(["diagrams", "--type", "txt", "--paper", "a4", "-o", str(tmp_path)]) == 2
     assert "--paper" in capsys.readouterr().err

@@ -27,7 +27,7 @@ def test_a_readme_the_tool_did_not_write_is_never_replaced(tmp_path: Path, capsy
     """A user's README.md in the folder: the run exits 2 naming it, and writes nothing at all."""
     readme = tmp_path / "README.md"
     readme.write_text("# My notes\n", encoding="utf-8")
-    code = main(["diagrams", "--format", "txt", "--out", str(tmp_path)])
+    code = main(["diagrams", "--type", "txt", "-o", str(tmp_path)])
     assert code == 2
     err = capsys.readouterr().err
     assert str(readme) in err and "not written by kb-engine diagrams" in err
@@ -115,7 +115,7 @@ def test_png_is_drawn_at_the_chosen_resolution(tmp_path: Path) -> None:
         return int(struct.unpack(">I", data[16:20])[0])
 
     for dpi in (96, 288):
-        assert main(["diagrams", "--edition", "2019-12", "--lang", "en", "--format", "png", "--dpi", str(dpi),
-                     "--out", str(tmp_path / str(dpi))]) == 0
+        assert main(["diagrams", "--edition", "2019-12", "--lang", "en", "--type", "png", "--dpi", str(dpi),
+                     "-o", str(tmp_path / str(dpi))]) == 0
     name = os.path.join("2019-12", "en", "tree-UserErrorRpCollectionLimitReached.png")
     assert 2.9 < width(tmp_path / "288" / name) / width(tmp_path / "96" / name) < 3.1
