@@ -43,9 +43,13 @@ def _attrs(attrs: Attrs) -> str:
     return "[" + ", ".join(parts) + "]"
 
 
+_CONTROL = dict.fromkeys([*range(0x20), 0x7F], "\ufffd")
+_CONTROL[ord("\n")] = "\n"  # kept: white space in an HTML-like label
+
+
 def _h(text: str) -> str:
-    """Text escaped for an HTML-like label."""
-    return _escape(text, quote=True)
+    """Text escaped for an HTML-like label (control characters, which ``dot`` rejects, shown as U+FFFD)."""
+    return _escape(text.translate(_CONTROL), quote=True)
 
 
 def _html(inner: str) -> str:

@@ -84,3 +84,16 @@ def test_the_overlay_title_names_the_vm() -> None:
     text = tree_overlay_dot(edition, edition.code("UserErrorGuestAgentStatusUnavailable"), STATUS, TRUTH, "en", vm="ubuntu-web-01")
     assert "Diagnosis: ubuntu-web-01" in text
     assert "診断: ubuntu-web-01" in tree_overlay_dot(edition, None, STATUS, TRUTH, "ja", vm="ubuntu-web-01")
+
+
+@pytest.mark.dot
+def test_a_vm_name_with_control_characters_still_renders() -> None:
+    """A name is data: control characters, which dot rejects, and markup are shown, never obeyed."""
+    from kb_engine.diagrams.render import render
+
+    edition = default_kb().edition("2019-12")
+    name = 'web\x13-01 <B>&</B> "x"'
+    text = tree_overlay_dot(edition, edition.code("UserErrorGuestAgentStatusUnavailable"), STATUS, TRUTH, "en", vm=name)
+    svg = render(text, "svg").decode("utf-8")
+    assert "web\ufffd&#45;01 &lt;B&gt;&amp;&lt;/B&gt;" in svg
+    assert render(tree_overlay_dot(edition, None, STATUS, TRUTH, "ja", vm=name), "svg").startswith(b"<?xml")
