@@ -161,6 +161,55 @@ def test_from_azure_writes_json_lines_for_a_resource_graph_export(tmp_path: Path
     assert "3 VMs from 1 file" in result.stderr
 
 
+def run_in(folder: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(KB_ENGINE), *map(str, args)], capture_output=True, text=True, timeout=120, cwd=folder)
+
+
+@pytest.mark.parametrize("shape", ["REST answer", "az graph query"])
+def test_from_a_resource_graph_export_to_a_fleet_summary_in_two_commands(shape: str, tmp_path: Path) -> None:
+    """The README's walkthrough, through the console script: `az graph query ... > fleet.json` (the real
+    ResourcesFilterQuery answer as it is, and its rows as `az graph query` prints them), then `facts from-azure` and
+    `diagnose`: a row per VM in input order, the fleet summary on stderr and as JSON, exit 5 (nothing known but names)."""
+    answer = example("ResourcesFilterQuery.json")
+    if shape == "az graph query":
+        rows = body(answer)["data"]
+        answer = {"count": len(rows), "data": rows, "skip_token": None, "total_records": len(rows)}
+    (tmp_path / "fleet.json").write_text(json.dumps(answer, indent=2), encoding="utf-8")
+
+    facts = run_in(tmp_path, "facts", "from-azure", "fleet.json", "-o", "fleet.jsonl")
+    assert facts.returncode == 0, facts.stderr
+    assert facts.stdout == "" and "3 VMs from 1 file" in facts.stderr
+
+    diagnosis = run_in(tmp_path, "diagnose", "fleet.jsonl", "--format", "rows", "-o", "rows.jsonl", "--summary", "summary.json")
+    assert diagnosis.returncode == 5, diagnosis.stderr
+    rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(row["line"], row["vm"], row["verdict"]) for row in rows] == [
+        (1, "myVm1", "incomplete"), (2, "myVirtualMachine", "incomplete"), (3, "testVm", "incomplete"),
+    ]
+    assert all(row["unknown"][0] == "vm.os" for row in rows)  # the OS decides most: it comes first
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["vms"] == 3 and summary["bad_records"] == 0 and summary["exit_code"] == 5
+    assert summary["verdicts"] == [{"verdict": "incomplete", "vms": 3}]
+    assert {"fact": "vm.os", "vms": 3} in summary["unknown_facts"]
+    headline, *sections = diagnosis.stderr.splitlines()
+    assert headline.startswith("kb-engine: 3 VMs diagnosed in ")
+    assert "  verdicts: incomplete 3" in sections
+
+
+def test_a_fleet_summary_counts_what_a_job_list_adds(tmp_path: Path) -> None:
+    """The real ResourcesFilterQuery answer and the real ListJobs (testvm's backup InProgress), unmodified: testVm has a
+    backup running (cause J), the summary counts it, and `diagnose` exits 1."""
+    facts = run_in(tmp_path, "facts", "from-azure", AZURE / "ResourcesFilterQuery.json", AZURE / "ListJobs.json", "-o", "fleet.jsonl")
+    assert facts.returncode == 0, facts.stderr
+    diagnosis = run_in(tmp_path, "diagnose", "fleet.jsonl", "--format", "csv", "-o", "rows.csv", "--summary", "summary.md")
+    assert diagnosis.returncode == 1, diagnosis.stderr
+    assert "  confirmed causes: backup_in_progress (J) 1" in diagnosis.stderr.splitlines()
+    markdown = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "| backup\\_in\\_progress (J) | 1 |" in markdown and "| UserErrorBackupOperationInProgress | 1 |" in markdown
+    csv_lines = (tmp_path / "rows.csv").read_text(encoding="utf-8").splitlines()
+    assert csv_lines[3].startswith("fleet.jsonl,3,testVm,2019-12,problems,,false,backup_in_progress (J),UserErrorBackupOperationInProgress,")
+
+
 def test_a_list_of_several_vms_needs_fleet(tmp_path: Path) -> None:
     """Variant: two copies of the real VM model (myVM, and one renamed yourVM) as `az vm list` prints them: refused without
     --fleet (the message names it), two JSON lines with it; YAML cannot hold a fleet."""
