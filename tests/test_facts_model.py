@@ -423,3 +423,50 @@ def test_stdin_problems_name_stdin() -> None:
     assert caught.value.problems[0].source == "<stdin>"
 
 
+
+
+# ---------------------------------------------------------------------------
+# Backup policy, protection and guest facts
+
+
+@pytest.mark.parametrize(
+    ("given", "fact", "value"),
+    [
+        ({"policy_type": "V1"}, "policy_type", "standard"),
+        ({"policy_type": "Enhanced"}, "policy_type", "enhanced"),
+        ({"snapshot_consistency": "OnlyCrashConsistent"}, "snapshot_consistency", "only_crash_consistent"),
+        ({"snapshot_consistency": "Default"}, "snapshot_consistency", "default"),
+        ({"protection_state": "ProtectionStopped"}, "protection_state", "stopped"),
+        ({"protection_state": "BackupsSuspended"}, "protection_state", "paused"),
+        ({"protection_state": "Protected"}, "protection_state", "active"),
+    ],
+)
+def test_azure_spellings_of_policy_and_protection_are_read(given: dict[str, str], fact: str, value: str) -> None:
+    """Azure's own values (policyType V1/V2, snapshotConsistencyType, protectionState) are accepted as facts."""
+    assert validate_facts({"backup": given}, "x").flat()[f"backup.{fact}"] == value
+
+
+@pytest.mark.parametrize(
+    ("backup", "words"),
+    [
+        ({"policy_type": "standard", "snapshot_consistency": "only_crash_consistent"}, "agentless backup needs the enhanced policy"),
+        ({"policy_type": "standard", "schedule_interval_hours": 4}, "at most one scheduled backup a day"),
+    ],
+)
+def test_a_standard_policy_cannot_be_agentless_or_hourly(backup: dict[str, Any], words: str) -> None:
+    """Only the Enhanced policy backs up several times a day or without the agent: a Standard one that does is refused."""
+    problem = only(problems_of({"backup": backup}))
+    assert "contradictory" in problem.message and words in problem.message
+
+
+def test_the_windows_provider_dll_on_a_linux_vm_is_a_contradiction() -> None:
+    """iaasvmprovider.dll is the Windows extension's: its state given for a Linux VM is refused."""
+    problem = only(problems_of({"vm": {"os": "linux", "snapshot_provider_ok": False}}))
+    assert "vm.snapshot_provider_ok is given but vm.os is linux" in problem.message
+
+
+def test_an_unknown_protection_state_names_the_allowed_values() -> None:
+    """A protection state the model does not know is refused with the values it takes."""
+    problem = only(problems_of({"backup": {"protection_state": "sleeping"}}))
+    assert problem.path == "backup.protection_state"
+    assert "active" in f"{problem.message} {problem.allowed}"

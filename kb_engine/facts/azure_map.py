@@ -17,6 +17,7 @@ from kb_engine.knowledge.vocabulary import (
     RESTORE_POINT_GROUP_RE,
     AgentStatus,
     ExtensionState,
+    Facts,
     LockLevel,
     OsType,
     PowerState,
@@ -53,7 +54,7 @@ class AzureDocument:
     Attributes:
         source: where it came from (file name or ``<stdin>``).
         kind: ``vm``, ``instance_view``, ``extension``, ``disk``, ``lock``, ``job``,
-            ``protected_item`` or ``empty``.
+            ``protected_item``, ``policy`` or ``empty``.
         items: the resources it holds (one for a single resource).
         listed: it came as a list (``[...]`` or ``{"value": [...]}``).
         complete: a list without a ``nextLink``, i.e. not one page of several.
@@ -85,6 +86,7 @@ class Context:
             protected item's friendlyName).
         vm_disk_names: the VM's disk names, case-folded (VM model and instance view).
         vm_disk_ids: the VM's managed disk ids, case-folded (VM model).
+        policy_ids: the backup policy ids the protected items name, case-folded.
         notes: remarks made while working these out.
     """
 
@@ -93,6 +95,7 @@ class Context:
     vm_disk_names: frozenset[str] = frozenset()
     vm_disk_ids: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
+    policy_ids: frozenset[str] = frozenset()
 
 
 Partial = dict[str, Any]
@@ -239,6 +242,7 @@ _DISK_MARK = "/providers/microsoft.compute/disks/"
 _EXTENSION_TYPE = "microsoft.compute/virtualmachines/extensions"
 _JOB_TYPES = frozenset({"azureiaasvmjob", "azureiaasvmjobv2"})
 _PROTECTED_ITEM_TYPE = "microsoft.recoveryservices/vaults/backupfabrics/protectioncontainers/protecteditems"
+_POLICY_TYPE = "microsoft.recoveryservices/vaults/backuppolicies"
 _JOB_TYPE = "microsoft.recoveryservices/vaults/backupjobs"
 
 
@@ -280,6 +284,10 @@ def kind_of(item: object) -> str | None:
         return "job"
     if rtype == _PROTECTED_ITEM_TYPE or _text(props.get("protectedItemType")) is not None:
         return "protected_item"
+    if rtype == _POLICY_TYPE or (
+        isinstance(props.get("schedulePolicy"), dict) and _text(props.get("backupManagementType")) is not None
+    ):
+        return "policy"
     return None
 
 
@@ -382,6 +390,13 @@ def context_of(documents: Iterable[AzureDocument]) -> Context:
     names: dict[str, str] = {}
     disks: set[str] = set()
     disk_ids: set[str] = set()
+    policy_ids = frozenset(
+        p.casefold()
+        for doc in docs
+        if doc.kind == "protected_item"
+        for item in doc.items
+        if (p := _text(_props(item).get("policyId")))
+    )
     for doc in docs:
         ident = identity_of(doc)
         if ident is not None:
@@ -413,7 +428,7 @@ def context_of(documents: Iterable[AzureDocument]) -> Context:
     vm_name = next(iter(names.values())) if len(names) == 1 else None
     if len(names) > 1:
         notes.append(f"the documents name several VMs ({', '.join(sorted(names.values()))}); jobs and disks are not matched to a VM")
-    return Context(vm_id, vm_name, frozenset(disks), frozenset(disk_ids), tuple(notes))
+    return Context(vm_id, vm_name, frozenset(disks), frozenset(disk_ids), tuple(notes), policy_ids)
 
 
 # ---------------------------------------------------------------------------
@@ -766,12 +781,67 @@ def _known_code(code: str) -> bool:
         return False
 
 
+def _facts_token(section: str, fact: str, value: str | None) -> str | None:
+    """An Azure spelling (``V2``, ``ProtectionStopped``, ``OnlyCrashConsistent``) as the facts model reads it,
+    or None when the model does not accept it (``Invalid``, a value Azure added later)."""
+    if value is None:
+        return None
+    try:
+        facts = Facts.model_validate({section: {fact: value}})
+    except ValueError:
+        return None
+    token = getattr(getattr(facts, section), fact)
+    return None if token is None else str(token.value)
+
+
 def map_protected_items(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
-    """Backup protected items (``az backup item list/show``): the VM's name when there is one item."""
+    """Backup protected items (``az backup item list/show``): with one item, the VM's name, whether it is
+    actively protected (``protectionState``) and its policy type (``policyType``: V1 Standard, V2 Enhanced)."""
     if len(doc.items) != 1:
         notes.append(f"{doc.source}: {len(doc.items)} protected items; none is taken as the VM")
         return {}
-    return {"name": _text(_props(doc.items[0]).get("friendlyName"))}
+    props = _props(doc.items[0])
+    backup: dict[str, Any] = {}
+    state = _text(props.get("protectionState"))
+    backup["protection_state"] = _facts_token("backup", "protection_state", state)
+    if state is not None and backup["protection_state"] is None:
+        notes.append(f"{doc.source}: protectionState {state} says neither active, paused nor stopped; left unknown")
+    backup["policy_type"] = _facts_token("backup", "policy_type", _text(props.get("policyType")))
+    return {"name": _text(props.get("friendlyName")), "backup": backup}
+
+
+_HOURS = {"daily": 24, "weekly": 7 * 24}
+
+
+def map_policy(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
+    """A backup policy (``az backup policy show``): its type (``policyType``, or the schedule's
+    ``SimpleSchedulePolicy`` / ``SimpleSchedulePolicyV2``), the hours between scheduled backups and the
+    snapshot consistency (``snapshotConsistencyType``; a policy that does not set it takes the default)."""
+    if len(doc.items) != 1:
+        notes.append(f"{doc.source}: {len(doc.items)} backup policies; none is taken as the VM's")
+        return {}
+    item = doc.items[0]
+    policy_id = _text(item.get("id"))
+    if ctx.policy_ids and (policy_id is None or policy_id.casefold() not in ctx.policy_ids):
+        notes.append(f"{doc.source}: policy {_text(item.get('name')) or policy_id} is not the protected item's policy; set aside")
+        return {}
+    props = _props(item)
+    schedule = _dict(props.get("schedulePolicy"))
+    schedule_kind = (_text(schedule.get("schedulePolicyType")) or "").casefold()
+    policy_type = _facts_token("backup", "policy_type", _text(props.get("policyType")))
+    if policy_type is None and schedule_kind in {"simpleschedulepolicy", "simpleschedulepolicyv2"}:
+        policy_type = "enhanced" if schedule_kind.endswith("v2") else "standard"
+    frequency = (_text(schedule.get("scheduleRunFrequency")) or "").casefold()
+    interval: int | None = _HOURS.get(frequency)
+    if frequency == "hourly":
+        given = _dict(schedule.get("hourlySchedule")).get("interval")
+        interval = given if isinstance(given, int) and not isinstance(given, bool) and 1 <= given <= 24 else None
+    consistency_text = _text(props.get("snapshotConsistencyType"))
+    consistency = _facts_token("backup", "snapshot_consistency", consistency_text or "default")
+    if consistency_text is None and policy_type is None:
+        consistency = None  # not even the kind of policy is known
+    backup = {"policy_type": policy_type, "schedule_interval_hours": interval, "snapshot_consistency": consistency}
+    return {"backup": backup}
 
 
 def map_empty(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
@@ -790,6 +860,7 @@ MAPPERS: Mapping[str, Mapper] = {
     "lock": map_locks,
     "job": map_jobs,
     "protected_item": map_protected_items,
+    "policy": map_policy,
     "empty": map_empty,
 }
 """The mapper of each document kind."""

@@ -25,6 +25,7 @@ KINDS: Mapping[str, str] = {
     "lock": "resource locks (az lock list)",
     "job": "backup jobs (az backup job list / show)",
     "protected_item": "backup protected items (az backup item list / show)",
+    "policy": "backup policy (az backup policy show)",
 }
 """The kinds of Azure documents understood, with the command that prints each."""
 

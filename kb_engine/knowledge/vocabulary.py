@@ -29,8 +29,11 @@ __all__ = [
     "LockLevel",
     "Network",
     "OsType",
+    "PolicyType",
     "PowerState",
+    "ProtectionState",
     "ProvisioningState",
+    "SnapshotConsistency",
     "RestorePointGroup",
     "VM",
     "Version",
@@ -147,6 +150,32 @@ class ExtensionState(StrEnum):
     deleting = "deleting"
 
 
+class PolicyType(StrEnum):
+    """Backup policy type: Standard (V1 in the API) or Enhanced (V2)."""
+
+    standard = "standard"
+    enhanced = "enhanced"
+
+
+class SnapshotConsistency(StrEnum):
+    """Snapshot consistency of the backup policy (``snapshotConsistencyType``).
+
+    ``only_crash_consistent`` is the agentless crash-consistent backup of the Enhanced
+    policy: it uses neither the VM agent nor the backup extension.
+    """
+
+    default = "default"
+    only_crash_consistent = "only_crash_consistent"
+
+
+class ProtectionState(StrEnum):
+    """Whether Azure Backup actively protects the VM (``protectionState`` of the protected item)."""
+
+    active = "active"
+    paused = "paused"
+    stopped = "stopped"
+
+
 class LockLevel(StrEnum):
     """Azure resource lock level."""
 
@@ -176,6 +205,53 @@ def _token_schema(enum: type[StrEnum]) -> WithJsonSchema:
     )
 
 
+# Spellings Azure uses for these values, accepted beside the values themselves (after
+# _normalise_token, with underscores dropped: "OnlyCrashConsistent", "V2", "ProtectionStopped").
+_AZURE_SPELLINGS: dict[type[StrEnum], dict[str, str]] = {
+    PolicyType: {"v1": "standard", "v2": "enhanced"},
+    SnapshotConsistency: {"onlycrashconsistent": "only_crash_consistent"},
+    ProtectionState: {
+        "protected": "active",
+        "irpending": "active",
+        "protectionerror": "active",
+        "protectionpaused": "paused",
+        "backupssuspended": "paused",
+        "protectionstopped": "stopped",
+    },
+}
+
+
+def _azure_token(enum: type[StrEnum]) -> BeforeValidator:
+    spellings = _AZURE_SPELLINGS[enum]
+
+    def read(value: object) -> object:
+        token = _normalise_token(value)
+        if isinstance(token, str):
+            return spellings.get(token.replace("_", ""), token)
+        return token
+
+    return BeforeValidator(read)
+
+
+def _azure_token_schema(enum: type[StrEnum]) -> WithJsonSchema:
+    """Like :func:`_token_schema`, with Azure's own spellings of the values as further alternatives."""
+    words = [m.value for m in enum] + sorted(_AZURE_SPELLINGS[enum])
+
+    def letters(value: str) -> str:
+        return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else "[ _-]?" if c == "_" else re.escape(c) for c in value)
+
+    alternatives = "|".join(letters(w) for w in words)
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": rf"^\s*([^/]*/)?({alternatives})(/[^/]*)?\s*$"},
+                {"type": "null"},
+            ],
+            "examples": [m.value for m in enum],
+        }
+    )
+
+
 OsField = Annotated[OsType | None, BeforeValidator(_normalise_token), _token_schema(OsType)]
 AgentStatusField = Annotated[AgentStatus | None, BeforeValidator(_normalise_token), _token_schema(AgentStatus)]
 PowerStateField = Annotated[PowerState | None, BeforeValidator(_normalise_token), _token_schema(PowerState)]
@@ -184,6 +260,13 @@ ProvisioningStateField = Annotated[
 ]
 ExtensionStateField = Annotated[ExtensionState | None, BeforeValidator(_normalise_token), _token_schema(ExtensionState)]
 LockLevelField = Annotated[LockLevel | None, BeforeValidator(_normalise_token), _token_schema(LockLevel)]
+PolicyTypeField = Annotated[PolicyType | None, _azure_token(PolicyType), _azure_token_schema(PolicyType)]
+SnapshotConsistencyField = Annotated[
+    SnapshotConsistency | None, _azure_token(SnapshotConsistency), _azure_token_schema(SnapshotConsistency)
+]
+ProtectionStateField = Annotated[
+    ProtectionState | None, _azure_token(ProtectionState), _azure_token_schema(ProtectionState)
+]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=False, use_enum_values=False)
 
@@ -239,6 +322,16 @@ class VM(BaseModel):
         None, description="Azure Backup has the Key Vault permissions it needs (encrypted VMs)."
     )
     disks: list[Disk] | None = Field(None, description="Every disk attached to the VM.")
+    app_control_blocks_snapshot: bool | None = Field(
+        None,
+        description="AppLocker or another application-control or antivirus tool blocks the backup extension: "
+        "IaaSBcdrExtension.exe on Windows, /var/lib/waagent on Linux.",
+    )
+    snapshot_provider_ok: bool | None = Field(
+        None,
+        description="Windows: the backup extension's files match the Windows version and iaasvmprovider.dll in the "
+        "VMSnapshot plugin folder is intact (false: mismatched or corrupt; the Visual C++ 2015 x64 runtime is involved).",
+    )
 
 
 class WaagentConf(BaseModel):
@@ -289,6 +382,11 @@ class Network(BaseModel):
         None, description="The VM can reach Azure public IP addresses and Azure Storage endpoints."
     )
     dhcp_enabled: bool | None = Field(None, description="DHCP is enabled inside the guest.")
+    wireserver_reachable: bool | None = Field(
+        None,
+        description="The platform address 168.63.129.16 answers from the guest on ports 80, 443 and 32526 "
+        "(false: at least one of them is blocked).",
+    )
 
 
 class RestorePointGroup(BaseModel):
@@ -330,6 +428,32 @@ class Backup(BaseModel):
     )
     restore_point_group: RestorePointGroup | None = Field(
         None, description="The AzureBackupRG_<Geo>_<number> group and its lock."
+    )
+    policy_type: PolicyTypeField = Field(
+        None, description="Backup policy type: standard (V1) or enhanced (V2, several backups a day possible)."
+    )
+    schedule_interval_hours: int | None = Field(
+        None,
+        ge=1,
+        le=7 * 24,
+        description="Hours between scheduled backups: 4, 6, 8, 12 or 24 for an hourly Enhanced policy, "
+        "24 for a daily policy, 168 for a weekly one.",
+    )
+    snapshot_consistency: SnapshotConsistencyField = Field(
+        None,
+        description="Snapshot consistency of the policy: default (application- or file-system-consistent, through "
+        "the agent and extension) or only_crash_consistent (agentless, Enhanced policy only).",
+    )
+    protection_state: ProtectionStateField = Field(
+        None,
+        description="Whether Azure Backup protects the VM: active, paused (backups suspended) or stopped.",
+    )
+    job_error_details: str | None = Field(
+        None,
+        description="The error details of the failed backup job as the vault shows them (Backup jobs > the job > "
+        "Error details), for an error the VM platform reported.",
+        min_length=1,
+        max_length=2000,
     )
 
 
@@ -410,8 +534,16 @@ def _contradictions(facts: Facts) -> list[str]:
             problems.append("agent.waagent_conf is given but vm.os is windows")
     if os_type is OsType.linux and agent.dotnet_version is not None:
         problems.append("agent.dotnet_version is given but vm.os is linux")
+    if os_type is OsType.linux and facts.vm.snapshot_provider_ok is not None:
+        problems.append("vm.snapshot_provider_ok is given but vm.os is linux (iaasvmprovider.dll is the Windows extension's)")
     if facts.vm.encrypted is False and any(d.encrypted for d in facts.vm.disks or ()):
         problems.append("vm.encrypted is false but a disk is encrypted")
+    backup = facts.backup
+    if backup.policy_type is PolicyType.standard:
+        if backup.snapshot_consistency is SnapshotConsistency.only_crash_consistent:
+            problems.append("backup.snapshot_consistency is only_crash_consistent but backup.policy_type is standard (agentless backup needs the enhanced policy)")
+        if backup.schedule_interval_hours is not None and backup.schedule_interval_hours < 24:
+            problems.append(f"backup.schedule_interval_hours is {backup.schedule_interval_hours} but backup.policy_type is standard (at most one scheduled backup a day)")
     if facts.vm.power_state in (PowerState.stopped, PowerState.deallocated) and agent.status is AgentStatus.ready:
         problems.append(f"vm.power_state is {facts.vm.power_state.value} but agent.status is ready")
     return problems

@@ -448,10 +448,52 @@ def test_jobs_of_another_vm_are_ignored() -> None:
     assert "backup" not in facts
 
 
-def test_protected_item_names_the_vm() -> None:
-    """The real protected item (and the one-item list) name the VM iaasvm-1."""
-    for name in ("Compute_ProtectedItem_Get.json", "BackupProtectedItems_List.json"):
-        assert facts_of((name, example(name))) == {"name": "iaasvm-1"}
+def test_protected_item_names_the_vm_its_protection_and_policy_type() -> None:
+    """The real protected items name the VM iaasvm-1 and say it is protected (protectionState Protected); the
+    ARM item's policyType V2 is the Enhanced policy, the classic list item says no policy type."""
+    assert facts_of(("item.json", example("Compute_ProtectedItem_Get.json"))) == {
+        "name": "iaasvm-1",
+        "backup": {"protection_state": "active", "policy_type": "enhanced"},
+    }
+    assert facts_of(("items.json", example("BackupProtectedItems_List.json"))) == {
+        "name": "iaasvm-1",
+        "backup": {"protection_state": "active"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "fact"),
+    [("ProtectionStopped", "stopped"), ("ProtectionPaused", "paused"), ("IRPending", "active"), ("Invalid", None)],
+)
+def test_protection_state_of_a_protected_item(state: str, fact: str | None) -> None:
+    """Variant: the real protected item's protectionState changed: stopped and paused protection are told apart from
+    active protection; a state that says neither (Invalid) leaves the fact unknown."""
+    item = example("Compute_ProtectedItem_Get.json")
+    body(item)["properties"]["protectionState"] = state
+    backup = facts_of(("item.json", item))["backup"]
+    assert backup.get("protection_state") == fact
+
+
+@pytest.mark.parametrize(
+    ("name", "backup"),
+    [
+        ("ProtectionPolicies_Get.json", {"policy_type": "standard", "schedule_interval_hours": 24, "snapshot_consistency": "default"}),
+        ("v2-Get-Policy.json", {"policy_type": "enhanced", "schedule_interval_hours": 24, "snapshot_consistency": "only_crash_consistent"}),
+        ("IaaS_v2_hourly.json", {"policy_type": "enhanced", "schedule_interval_hours": 4, "snapshot_consistency": "only_crash_consistent"}),
+    ],
+)
+def test_backup_policy_gives_type_interval_and_consistency(name: str, backup: dict[str, Any]) -> None:
+    """The real policies: the Standard daily policy (SimpleSchedulePolicy, no consistency type: the default), the
+    Enhanced daily and every-4-hours policies, both agentless (OnlyCrashConsistent)."""
+    assert facts_of((name, example(name))) == {"backup": backup}
+
+
+def test_a_policy_that_is_not_the_protected_items_is_set_aside() -> None:
+    """The real protected item names policy testPolicy1; the real Enhanced policy v2-daily-sample is another
+    policy: it gives no facts, and a note says so."""
+    result = facts_from_azure([("item.json", example("Compute_ProtectedItem_Get.json")), ("policy.json", example("v2-Get-Policy.json"))])
+    assert result.facts == {"name": "iaasvm-1", "backup": {"protection_state": "active", "policy_type": "enhanced"}}
+    assert any("not the protected item's policy" in note for note in result.notes)
 
 
 def test_documents_about_different_vms_are_refused() -> None:
@@ -477,7 +519,7 @@ def test_an_instance_view_of_another_computer_is_refused() -> None:
 # Documents kb-engine does not understand
 
 
-@pytest.mark.parametrize("name", ["NetworkSecurityGroupGet.json", "v2-Get-Policy.json", "RestorePointCollection_Get.json", "getVault.json"])
+@pytest.mark.parametrize("name", ["NetworkSecurityGroupGet.json", "RestorePointCollection_Get.json", "getVault.json"])
 def test_unknown_document_kind_names_the_file_and_the_kinds_understood(name: str) -> None:
     """A real document of a kind kb-engine does not read is an InputError naming the file and listing the kinds."""
     with pytest.raises(InputError) as caught:
@@ -504,6 +546,7 @@ _REAL = [
     "ManagementLocks_ListAtSubscriptionLevel.json",
     "ListJobs.json",
     "Compute_ProtectedItem_Get.json",
+    "IaaS_v2_hourly.json",
 ]
 
 json_values = st.recursive(

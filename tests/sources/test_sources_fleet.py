@@ -131,8 +131,10 @@ def test_jobs_find_their_vm_by_name_and_a_page_concludes_nothing() -> None:
 
 
 def test_a_protected_item_is_a_vm_when_no_vm_row_lists_it() -> None:
-    """The real protected item list (iaasvm-1) alone, as RecoveryServicesResources answers: one VM, iaasvm-1."""
-    assert by_name([("items.json", example("BackupProtectedItems_List.json"))]) == {"iaasvm-1": {"name": "iaasvm-1"}}
+    """The real protected item list (iaasvm-1) alone, as RecoveryServicesResources answers: one VM, iaasvm-1, protected."""
+    assert by_name([("items.json", example("BackupProtectedItems_List.json"))]) == {
+        "iaasvm-1": {"name": "iaasvm-1", "backup": {"protection_state": "active"}}
+    }
 
 
 def test_vms_of_the_same_name_are_named_by_resource_id() -> None:
