@@ -94,7 +94,7 @@ _UI = {
 )
 @output_option(
     "Save the facts (given and answered) as a facts file kb-engine diagnose reads.",
-    default=None, metavar="FILE", hidden_aliases=["--save"],
+    default=None, metavar="FILE", hidden_aliases=["--save"], chooser=None,
 )
 @click.option("--skip", "skip", multiple=True, metavar="FACT", help="A fact the user cannot answer: never ask it (repeatable).")
 @kb_option("A knowledge-base directory (with questions.yaml) instead of the shipped one.")

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from .options import kb_option, output_option, warn_if_format_name
-from .ui import SETTINGS, info, is_terminal, style_for
+from .options import format_name_warning, kb_option, output_option
+from .ui import SETTINGS, info, is_terminal, label, style_for
 
 if TYPE_CHECKING:
     from kb_engine.engine.reasoner import Backend
@@ -126,9 +126,7 @@ class _Writer:
 
 
 def _report_error(progress: FleetProgress, text: str) -> None:
-    colour = style_for(sys.stderr)
-    label = colour("error:", fg="red", bold=True) if colour is not None else "error:"
-    progress.echo(f"kb-engine: {label} {text}")
+    progress.echo(f"{label('error', 'red')} {text}")
 
 
 @click.command("diagnose", epilog=_EXIT_TEXT)
@@ -143,7 +141,7 @@ def _report_error(progress: FleetProgress, text: str) -> None:
 @click.option("--explain", is_flag=True, help="Add how every conclusion was derived (text, markdown, json).")
 @output_option("Where to write the reports or rows; a file is written whole when the run ends, or not at all.")
 @click.option(
-    "--summary", "summary_path", metavar="FILE|-", callback=warn_if_format_name,
+    "--summary", "summary_path", metavar="FILE|-", callback=format_name_warning("--summary-format"),
     help="Also write the fleet summary (VMs per verdict, cause, expected code, edition; the commonest unknown facts) "
     "to FILE, or to stdout with - when -o names a file. Without it, a batch's summary goes to stderr (not with --quiet).",
 )

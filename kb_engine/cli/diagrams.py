@@ -57,7 +57,8 @@ def _types(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
               "split into pages (one per cause), the cause graph cut into tiles, body text never below 8 pt.")
 @click.option("--scenarios", "scenarios_dir", type=click.Path(file_okay=False, exists=True), metavar="DIR",
               help="Facts files (*.yaml, *.json) for the trainer's quiz. Default: ./facts when it exists.")
-@output_option("Folder to write into.", default="diagrams", metavar="DIR", hidden_aliases=["--out"], directory=True)
+@output_option("Folder to write into.", default="diagrams", metavar="DIR", hidden_aliases=["--out"], directory=True,
+               chooser="--type", choices=_TYPES)
 @kb_option()
 @click.option("--check", is_flag=True, help="Write nothing; compare the folder (trees, trainer, drawings, index, "
               "handbook, overlays) with a fresh build and exit 1 listing each stale file and why.")

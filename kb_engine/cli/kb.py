@@ -242,7 +242,7 @@ def _plain(markdown: str) -> str:
 @click.option("--lang", type=click.Choice(["en", "ja"]), help="Only this language (default: both).")
 @output_option(
     "Directory to write handbook-<edition>-<lang>.md into (created if missing).",
-    default=".", metavar="DIR", hidden_aliases=["--out"], directory=True,
+    default=".", metavar="DIR", hidden_aliases=["--out"], directory=True, chooser=None,
 )
 @_KB_OPTION
 def handbook_command(edition: str | None, lang: str | None, output: str, kb_path: str | None) -> None:

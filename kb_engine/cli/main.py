@@ -17,7 +17,7 @@ import click
 from kb_engine.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KbEngineError
 
 from .options import add_global_options
-from .ui import SETTINGS
+from .ui import SETTINGS, error
 
 __all__ = ["cli", "main"]
 
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KbEngineError as exc:
         if _debug(args):
             traceback.print_exc()
-        click.echo(f"kb-engine: error: {exc}", err=True)
+        error(str(exc))
         return exc.exit_code
     except click.UsageError as exc:
         exc.show()

@@ -19,9 +19,9 @@ __all__ = [
     "FORMAT_NAMES",
     "HiddenAliasOption",
     "add_global_options",
+    "format_name_warning",
     "kb_option",
     "output_option",
-    "warn_if_format_name",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,16 +52,49 @@ class HiddenAliasOption(click.Option):
             self.opts = shown
 
 
-def warn_if_format_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Warn when an output path is exactly a format name (``-o json``, as az users type); the path is still used."""
-    if value is not None and value.lower() in FORMAT_NAMES:
-        folder = isinstance(param.type, click.Path) and not param.type.file_okay
-        chooser = "--type" if ctx.info_name == "diagrams" else "--format"
-        warn(
-            f"-o/--output names where to write: this writes to a {'folder' if folder else 'file'} named {value!r}; "
-            f"to choose a format, use {chooser} {value.lower()}"
-        )
-    return value
+_FORMAT_SPELLINGS = {"txt": "text", "md": "markdown", "yml": "yaml", "jsonl": "json", "ndjson": "json"}
+
+
+def format_name_warning(
+    chooser: str | None = "--format", choices: Sequence[str] | None = None
+) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """A callback that warns when an output path is exactly a format name (``-o json``, as az users type).
+
+    The path is still used. The warning names the option that chooses the format
+    of what this option writes (``--format``, ``--type``, ``--summary-format``)
+    when the name is one of its choices; ``chooser`` None: nothing chooses it.
+
+    Args:
+        chooser: the option that picks the format of what is written there.
+        choices: its choices, when they are not a ``click.Choice`` (a comma-separated list).
+    """
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None or value.lower() not in FORMAT_NAMES:
+            return value
+        hidden = getattr(param, "hidden_aliases", ())
+        spelling = "/".join(o for o in param.opts if o not in hidden)
+        kind = "folder" if isinstance(param.type, click.Path) and not param.type.file_okay else "file"
+        text = f"{spelling} names where to write: this writes to a {kind} named {value!r}"
+        offered = _choices(ctx, chooser, choices) if chooser is not None else ()
+        wanted = [name for name in (value.lower(), _FORMAT_SPELLINGS.get(value.lower())) if name in offered]
+        if wanted:
+            text += f"; to choose a format, use {chooser} {wanted[0]}"
+        else:
+            text += f" (the name of a format: is that the {kind} you meant?)"
+        warn(text)
+        return value
+
+    return callback
+
+
+def _choices(ctx: click.Context, chooser: str, given: Sequence[str] | None) -> Sequence[str]:
+    if given is not None:
+        return given
+    for param in ctx.command.params:
+        if chooser in getattr(param, "opts", ()) and isinstance(param.type, click.Choice):
+            return [str(c) for c in param.type.choices]
+    return ()
 
 
 def output_option(
@@ -71,8 +104,13 @@ def output_option(
     metavar: str = "FILE|-",
     hidden_aliases: Sequence[str] = (),
     directory: bool = False,
+    chooser: str | None = "--format",
+    choices: Sequence[str] | None = None,
 ) -> Callable[[F], F]:
-    """``-o/--output``: where the command writes (a file, ``-`` for standard output, or a folder)."""
+    """``-o/--output``: where the command writes (a file, ``-`` for standard output, or a folder).
+
+    ``chooser`` and ``choices`` are what :func:`format_name_warning` suggests when the path is a format's name.
+    """
     attrs: dict[str, Any] = {
         "cls": HiddenAliasOption,
         "hidden_aliases": hidden_aliases,
@@ -80,7 +118,7 @@ def output_option(
         "metavar": metavar,
         "show_default": default is not None,
         "help": help,
-        "callback": warn_if_format_name,
+        "callback": format_name_warning(chooser, choices),
     }
     if directory:
         attrs["type"] = click.Path(file_okay=False)

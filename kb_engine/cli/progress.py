@@ -93,4 +93,4 @@ class FleetProgress:
         if self._progress is not None:
             self._progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
         else:
-            click.echo(message, err=True)
+            click.echo(message, err=True, color=colour_wanted(sys.stderr))

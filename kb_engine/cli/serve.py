@@ -8,6 +8,8 @@ import click
 
 from kb_engine.errors import EXIT_TOOL_MISSING
 
+from .ui import error
+
 __all__ = ["missing_extra", "serve_command"]
 
 _EXIT_TEXT = """\b
@@ -27,7 +29,7 @@ def missing_extra() -> int | None:
     missing = [name for name in _EXTRA if importlib.util.find_spec(name) is None]
     if not missing:
         return None
-    click.echo(f"kb-engine: error: the service needs {', '.join(missing)}; install them with: pip install 'kb-engine[serve]'", err=True)
+    error(f"the service needs {', '.join(missing)}; install them with: pip install 'kb-engine[serve]'")
     return EXIT_TOOL_MISSING
 
 

@@ -20,7 +20,9 @@ from typing import IO, Any, Literal
 
 import click
 
-__all__ = ["ColourMode", "SETTINGS", "Settings", "colour_wanted", "info", "is_terminal", "style_for", "warn"]
+__all__ = [
+    "ColourMode", "SETTINGS", "Settings", "colour_wanted", "error", "info", "is_terminal", "label", "style_for", "warn",
+]
 
 ColourMode = Literal["auto", "always", "never"]
 
@@ -77,8 +79,16 @@ def info(message: str) -> None:
         click.echo(f"kb-engine: {message}", err=True, color=colour_wanted(sys.stderr))
 
 
+def label(word: str, colour: str) -> str:
+    """``kb-engine: word:`` for standard error, the word in bold ``colour`` when stderr may be coloured."""
+    return "kb-engine: " + (click.style(f"{word}:", fg=colour, bold=True) if colour_wanted(sys.stderr) else f"{word}:")
+
+
 def warn(message: str) -> None:
     """A warning on stderr (``kb-engine: warning: ...``), shown even with ``--quiet``."""
-    stream = sys.stderr
-    prefix = "kb-engine: " + (click.style("warning:", fg="yellow", bold=True) if colour_wanted(stream) else "warning:")
-    click.echo(f"{prefix} {message}", err=True, color=colour_wanted(stream))
+    click.echo(f"{label('warning', 'yellow')} {message}", err=True, color=colour_wanted(sys.stderr))
+
+
+def error(message: str) -> None:
+    """An error on stderr (``kb-engine: error: ...``), shown even with ``--quiet``."""
+    click.echo(f"{label('error', 'red')} {message}", err=True, color=colour_wanted(sys.stderr))

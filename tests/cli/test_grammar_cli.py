@@ -111,6 +111,31 @@ def test_an_output_named_like_a_format_is_warned_about_and_still_written(tmp_pat
     assert folder.returncode == 0 and "folder named 'svg'" in folder.stderr and "--type svg" in folder.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "says", "never"),
+    [
+        (["diagnose", str(EXAMPLE), "-o", "md"], "use --format markdown", None),
+        (["diagnose", str(EXAMPLE), "-o", "yaml"], "is that the file you meant?", "--format"),
+        (["diagnose", str(EXAMPLE), "-o", "out.txt", "--summary", "json"], "--summary names where to write", "-o/--output"),
+        (["diagnose", str(EXAMPLE), "-o", "out.txt", "--summary", "json"], "use --summary-format json", "use --format"),
+        (["kb", "handbook", "--edition", "2019-07", "--lang", "en", "-o", "md"], "is that the folder you meant?", "--format"),
+        (["consult", "GuestAgentSnapshotTaskStatusError", "--format", "json", "-o", "json"], "is that the file you meant?", "use --format"),
+        (["diagrams", "-t", "txt", "--edition", "2019-07", "--lang", "en", "-o", "txt"], "use --type txt", "--format"),
+    ],
+    ids=["format-alias", "not-a-choice", "summary-named", "summary-format", "no-chooser", "consult-saves-facts", "diagrams-type"],
+)
+def test_the_format_name_warning_names_the_option_that_chooses_what_is_written(
+    args: list[str], says: str, never: str | None, tmp_path: Path
+) -> None:
+    """The warning suggests only an option and value that exist for what that path receives."""
+    result = run(*args, "-q", cwd=tmp_path)
+    assert result.returncode in (0, 1, 5), result.stderr
+    (warning,) = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert says in warning
+    if never is not None:
+        assert never not in warning
+
+
 # ---------------------------------------------------------------------------
 # --format is a report style; diagrams' file types are --type
 
@@ -251,3 +276,54 @@ def test_diagnose_dash_on_a_terminal_says_it_reads_standard_input() -> None:
     assert child.exitstatus == 1
     piped = run("diagnose", "-", stdin="vm: {os: linux}\n")
     assert piped.returncode in (0, 1, 5) and "reading facts" not in piped.stderr
+
+
+# ---------------------------------------------------------------------------
+# On a terminal (a pseudo-terminal: stdin, stdout and stderr all a tty)
+
+
+def on_terminal(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[int, str]:
+    """Run kb-engine on a pseudo-terminal; its exit status and everything it showed there."""
+    base = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "FORCE_COLOR"}}
+    child = pexpect.spawn(KB_ENGINE, [str(a) for a in args], env={**base, "TERM": "xterm", **(env or {})},
+                          cwd=cwd, encoding="utf-8", timeout=120, dimensions=(40, 120))
+    shown = child.read()
+    child.close()
+    assert child.exitstatus is not None, shown
+    return child.exitstatus, shown
+
+
+@pytest.mark.parametrize(
+    ("extra", "env", "coloured"),
+    [([], {}, True), ([], {"NO_COLOR": "1"}, False), (["--color", "never"], {}, False), (["-q", "--color=never"], {}, False)],
+    ids=["auto", "NO_COLOR", "never", "never-after-quiet"],
+)
+def test_a_terminal_gets_colour_unless_told_otherwise(extra: list[str], env: dict[str, str], coloured: bool) -> None:
+    """--color auto colours reports and error labels on a terminal; NO_COLOR and --color never keep it plain."""
+    status, shown = on_terminal("diagnose", EXAMPLE, *extra, env=env)
+    assert status == 1 and "Diagnosis: ubuntu-web-01" in shown
+    assert ("\x1b[" in shown) is coloured
+    status, shown = on_terminal("diagnose", EXAMPLE, "--edition", "1999-01", *extra, env=env)
+    assert status == 2 and "unknown edition '1999-01'" in shown
+    assert ("\x1b[31m" in shown.split("unknown edition")[0]) is coloured  # the red "error:" label
+
+
+def test_a_terminal_sees_progress_and_a_summary_unless_quiet(tmp_path: Path) -> None:
+    """Writing a batch to a file from a terminal shows progress and a summary; -q (anywhere) shows nothing."""
+    inputs = [EXAMPLE, REPO / "facts" / "healthy-linux-vm.yaml"]
+    status, shown = on_terminal("diagnose", *inputs, "--format", "rows", "-o", tmp_path / "rows.jsonl")
+    assert status == 1
+    assert "diagnosing" in shown and "2 VMs diagnosed" in shown and "verdicts:" in shown
+    for quiet in (["-q", "diagnose", *inputs], ["diagnose", *inputs, "--quiet"]):
+        status, shown = on_terminal(*quiet, "--format", "rows", "-o", tmp_path / "quiet.jsonl")
+        assert (status, shown) == (1, "")
+    assert (tmp_path / "quiet.jsonl").read_text(encoding="utf-8") == (tmp_path / "rows.jsonl").read_text(encoding="utf-8")
+
+
+def test_diagrams_on_a_terminal_lists_its_files_unless_quiet(tmp_path: Path) -> None:
+    args = ["diagrams", "--edition", "2019-07", "--lang", "en", "-t", "txt"]
+    status, shown = on_terminal(*args, "-o", tmp_path / "loud")
+    assert status == 0 and "tree-BackUpOperationFailed.txt" in shown and "wrote " in shown
+    status, shown = on_terminal(*args, "-o", tmp_path / "quiet", "-q")
+    assert (status, shown) == (0, "")
+    assert (tmp_path / "quiet" / "2019-07" / "en" / "tree-BackUpOperationFailed.txt").is_file()
