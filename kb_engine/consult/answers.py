@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from kb_engine.errors import InputError, Problem
 from kb_engine.knowledge.model import suggest
 from kb_engine.knowledge.questions import QuestionBank, questions_for
-from kb_engine.knowledge.vocabulary import FactValue, fact_catalog, parse_version
+from kb_engine.knowledge.vocabulary import FactValue, fact_catalog, read_version
+from kb_engine.knowledge.waagent_conf import read_value
 
 __all__ = ["answer_format", "parse_answer"]
 
@@ -100,8 +101,9 @@ def parse_answer(
 
     Accepted answers by kind: bool: yes/no, y/n, true/false, はい/いいえ (any case);
     enum: one of the values (any case, portal spellings such as ``Not Ready`` too);
-    int: a whole number; version: a dotted version; text (waagent.conf switches):
-    the value as written, ``absent`` when the line is missing (read as the default);
+    int: a whole number; version: a dotted version (``v2.2.53``, ``WALinuxAgent-2.2.53`` and the first
+    line of ``waagent --version`` too); enum: also the labels a screen shows (``準備完了``);
+    text (waagent.conf switches): the value as the agent reads it (comment and quotes dropped), ``absent`` when the line is missing (read as the default);
     ``vm.disks``: sizes in GiB separated by commas, ``e`` after an encrypted disk
     (``128, 5000e``); ``extensions``: the backup extension's state (``none`` when it is
     not installed), then one state per other extension (``failed, succeeded``).
@@ -134,21 +136,25 @@ def parse_answer(
         token = _token(raw)
         if token in info.values:
             return token
+        bank = questions if questions is not None else questions_for(None)
+        entry = bank.get(fact)
+        labels = {shown.casefold(): value for shown, value in entry.labels.items()} if entry is not None else {}
+        if folded in labels:
+            return labels[folded]
         raise _bad(fact, raw, lang, questions=questions)
     if info.kind == "int":
         if re.fullmatch(r"\d{1,9}", raw):
             return int(raw)
         raise _bad(fact, raw, lang, questions=questions)
     if info.kind == "version":
-        try:
-            parse_version(raw)
-        except ValueError:
-            raise _bad(fact, raw, lang, questions=questions) from None
-        return raw
+        version = read_version(raw)  # 2.2.53, v2.2.53, WALinuxAgent-2.2.53, or waagent --version's first line
+        if version is None:
+            raise _bad(fact, raw, lang, questions=questions)
+        return version
     if info.kind == "text":
         if folded in _ABSENT:
             return ""
-        value = raw.strip("\"'").strip()
+        value = read_value(raw.strip("'"))  # as the agent reads a value: no comment, no quotes
         if len(value) > 64:
             raise _bad(fact, raw, lang, _t(lang)["too_long"], questions)
         return value

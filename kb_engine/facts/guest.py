@@ -4,7 +4,7 @@ What is read, every path relative to ``root``:
 
 * ``/etc/waagent.conf``: the raw values of ``Extensions.Enabled``,
   ``Provisioning.Agent`` and ``Logs.Verbose``, parsed with the agent's own rules
-  (:mod:`kb_engine.facts.waagent_conf`); an option not in the file stays unknown;
+  (:mod:`kb_engine.knowledge.waagent_conf`); an option not in the file stays unknown;
 * ``/etc/os-release`` (else ``/usr/lib/os-release``): ``ID`` -> ``vm.distro``, and ``vm.os: linux``;
 * whether the agent runs: ``proc/*/cmdline`` of the tree (the live ``/proc`` when
   ``root`` is ``/``) holding ``waagent`` or ``WALinuxAgent-<version>`` as the
@@ -48,7 +48,7 @@ from kb_engine.knowledge.vocabulary import ExtensionState, parse_version
 
 from .guest_network import dhcp_evidence
 from .guest_tree import GuestTree
-from .waagent_conf import WAAGENT_CONF_KEYS, parse_waagent_conf
+from kb_engine.knowledge.waagent_conf import WAAGENT_CONF_KEYS, parse_waagent_conf
 
 __all__ = ["GuestFacts", "collect", "collect_with_notes"]
 

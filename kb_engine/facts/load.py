@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from kb_engine.errors import InputError, Problem
 from kb_engine.io.read import UniqueKeyLoader
-from kb_engine.knowledge.vocabulary import Facts
+from kb_engine.knowledge.vocabulary import Facts, InputNote
 
 __all__ = ["FactsSource", "load_facts", "parse_document", "parse_facts_bytes", "parse_facts_text", "validate_facts"]
 
@@ -147,13 +147,17 @@ def validate_facts(data: object, source: str) -> Facts:
         raise InputError(
             [Problem(source, "", "must be a mapping of facts (a JSON object)", _show(data), "an object such as {\"vm\": {\"os\": \"linux\"}}")]
         )
+    notes: list[InputNote] = []
     try:
-        return Facts.model_validate(dict(data))
+        facts = Facts.model_validate(dict(data), context={"input_notes": notes})
     except ValidationError as exc:
         _refuse_azure_output(data, source)
         raise InputError(list(_problems(exc, data, source))) from None
     except RecursionError:
         raise InputError([Problem(source, "", "is nested too deeply")]) from None
+    if notes:
+        facts._input_notes = tuple(notes)
+    return facts
 
 
 def _refuse_azure_output(data: object, source: str) -> None:

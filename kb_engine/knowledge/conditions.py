@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from .vocabulary import FactInfo, parse_version
+from .waagent_conf import read_switch
 
 __all__ = [
     "All",
@@ -266,17 +267,6 @@ def _compare(op: str, value: object, arg: Any) -> Truth:
         state = read_switch(str(value), arg["default"])
         return state is arg["is"]
     raise ValueError(f"unknown operator {op}")  # unreachable: the parser rejects it
-
-
-def read_switch(raw: str, default: bool) -> bool:
-    """A waagent.conf switch as the agent reads it: WALinuxAgent's conf.py takes y as on and n as off
-    (any case, surrounding blanks ignored); anything else is the default."""
-    text = raw.strip().lower()
-    if text == "y":
-        return True
-    if text == "n":
-        return False
-    return default
 
 
 # ---------------------------------------------------------------------------

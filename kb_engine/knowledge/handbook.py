@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .conditions import All, AnyOf, CauseRef, Condition, FindingRef, Not, Test, describe, refs_of
+from .conditions import All, AnyOf, CauseRef, Condition, FindingRef, Not, Test, refs_of
 from .model import Cause, CodeEntry, Edition, Finding, KnowledgeBase, Procedure, Step
+from .phrases import phrase
 
 __all__ = [
     "LANGS",
@@ -360,7 +361,11 @@ def _atom(cond: Condition, edition: Edition, lang: str) -> str:
         name = f"{cause_label(cause)} ({edition.fill(cause.title, lang)})"
         return _label(lang, "cause_is_confirmed").format(cause=name)
     assert isinstance(cond, Test)
-    return f"`{describe(cond)}`"
+    return phrase(cond, edition, lang, _code)
+
+
+def _code(text: str) -> str:
+    return f"`{text}`"
 
 
 def _inline(cond: Condition, edition: Edition, lang: str) -> str:

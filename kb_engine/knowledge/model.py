@@ -174,10 +174,21 @@ class Edition:
         return self.escalation_text if logs else self.escalation_text_without_logs
 
     def code(self, name: str) -> CodeEntry | None:
-        """The entry for a code name or alias of this edition, or None."""
+        """The entry for a code name or alias of this edition, or None; letter case does not matter
+        (``usererrorguestagentstatusunavailable`` is ``UserErrorGuestAgentStatusUnavailable``)."""
+        folded = name.strip().casefold()
         for entry in self.codes:
-            if name in entry.names or name in entry.aliases:
+            if any(known.casefold() == folded for known in (*entry.names, *entry.aliases)):
                 return entry
+        return None
+
+    def code_spelling(self, name: str) -> str | None:
+        """A code name or alias of this edition as the knowledge base spells it, or None."""
+        folded = name.strip().casefold()
+        for entry in self.codes:
+            for known in (*entry.names, *entry.aliases):
+                if known.casefold() == folded:
+                    return known
         return None
 
     def code_names(self) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -42,6 +42,9 @@ class QuestionData(_Model):
     question: TextData
     help: TextData
     answer: TextData | None = None
+    labels: dict[str, str] | None = Field(
+        None, description="Choice facts: what a screen shows (the portal's Japanese labels) -> the value it means."
+    )
 
 
 class QuestionsFile(_Model):
@@ -61,6 +64,7 @@ class QuestionDef:
         help: where to find the answer.
         answer: how to type the answer (free-form and list facts), or None.
         order: position in the file; the earlier question wins a tie.
+        labels: choice facts: a label a screen shows -> the value it means (accepted as answers).
     """
 
     fact: str
@@ -69,6 +73,7 @@ class QuestionDef:
     help: Text
     answer: Text | None
     order: int
+    labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,10 @@ def build_questions(raw: object, label: str, kb: KnowledgeBase) -> QuestionBank:
             problems.append(Problem(label, f"{where}.fact", f"duplicate fact {item.fact!r}: questions[{first[item.fact]}] asks for it"))
             continue
         first[item.fact] = i
+        for shown, meant in (item.labels or {}).items():
+            if info.kind != "enum" or meant not in info.values:
+                allowed = ", ".join(info.values) if info.kind == "enum" else "labels only for a choice fact"
+                problems.append(Problem(label, f"{where}.labels.{shown}", f"not a value of {item.fact}: {meant!r}; allowed: {allowed}"))
         if info.kind == "list" and item.answer is None:
             problems.append(Problem(label, f"{where}.answer", f"{item.fact} is a list fact: say how to type the answer"))
         for key in ("question", "help", "answer"):
@@ -177,6 +186,7 @@ def build_questions(raw: object, label: str, kb: KnowledgeBase) -> QuestionBank:
             help=Text(item.help.en, item.help.ja),
             answer=Text(item.answer.en, item.answer.ja) if item.answer is not None else None,
             order=len(out),
+            labels=dict(item.labels or {}),
         )
     missing: dict[str, tuple[list[str], list[str]]] = {}
     for edition in kb.editions:

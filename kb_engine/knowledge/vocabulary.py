@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+
+from .waagent_conf import read_value
 
 __all__ = [
     "AgentStatus",
@@ -39,8 +51,10 @@ __all__ = [
     "Version",
     "WaagentConf",
     "BACKUP_EXTENSION_NAMES",
+    "InputNote",
     "fact_catalog",
     "parse_version",
+    "read_version",
 ]
 
 _VERSION_RE = re.compile(r"^\d{1,9}(\.\d{1,9}){0,3}$")
@@ -64,17 +78,58 @@ def parse_version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split("."))
 
 
+_WRITTEN_VERSION_RE = re.compile(
+    r"^\s*(?:WALinuxAgent\s*-\s*|v)?(\d{1,9}(?:\.\d{1,9}){0,3})(?:\s+running on\s.*)?\s*$", re.IGNORECASE | re.DOTALL
+)
+
+
+def read_version(text: str) -> str | None:
+    """The dotted version in what a user copies: ``2.2.9``, ``v2.2.9``, ``WALinuxAgent-2.2.45`` (the
+    instance view of older Linux agents) or ``WALinuxAgent - 2.2.45 running on ubuntu 18.04`` (the first
+    line ``waagent --version`` prints); None for anything else."""
+    match = _WRITTEN_VERSION_RE.match(text)
+    return match.group(1) if match is not None else None
+
+
+@dataclass(frozen=True)
+class InputNote:
+    """A value of the input that was read in its normal form: where, as given, and as read."""
+
+    field: str
+    given: str
+    read_as: str
+
+
+def _note_rewrite(info: ValidationInfo, given: str, read_as: str) -> None:
+    """Record, in the validation context's ``input_notes`` list when there is one, a value rewritten."""
+    notes = info.context.get("input_notes") if isinstance(info.context, dict) else None
+    if isinstance(notes, list) and given != read_as:
+        title = str(info.config.get("title", "")) if info.config is not None else ""
+        section = _SECTION_PATHS.get(title, title.lower())
+        name = info.field_name or ""
+        notes.append(InputNote(f"{section}.{name}" if section else name, given, read_as))
+
+
+_SECTION_PATHS = {"Facts": "", "VM": "vm", "Agent": "agent", "WaagentConf": "agent.waagent_conf", "Network": "network", "Backup": "backup"}
+"""Where each section's fields sit in a facts document, for notes about their values."""
+
+
 def _check_version(value: str) -> str:
     parse_version(value)
     return value
 
 
-def _to_version_text(value: object) -> object:
+def _to_version_text(value: object, info: ValidationInfo) -> object:
     # YAML reads `4.5` as a float; a version written that way is still meant as text.
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, str):
+        found = read_version(value)
+        if found is not None:
+            _note_rewrite(info, value, found)
+            return found
     return value
 
 
@@ -85,7 +140,8 @@ Version = Annotated[
     WithJsonSchema(
         {
             "anyOf": [{"type": "string", "pattern": _VERSION_RE.pattern}, {"type": "number"}],
-            "description": "A dotted version; YAML may write 4.5 as a number.",
+            "description": "A dotted version; YAML may write 4.5 as a number. Also read as a version: "
+            "v2.2.9, WALinuxAgent-2.2.45 and the first line of `waagent --version`.",
         }
     ),
 ]
@@ -334,26 +390,39 @@ class VM(BaseModel):
     )
 
 
+def _conf_value(value: object, info: ValidationInfo) -> object:
+    # A value copied with the rest of its line (`n # off by ops`, `"n"`) is read as the agent reads it.
+    if isinstance(value, str):
+        read = read_value(value)
+        _note_rewrite(info, value, read)
+        return read
+    return value
+
+
+ConfValue = Annotated[str, BeforeValidator(_conf_value)]
+
+
 class WaagentConf(BaseModel):
-    """Options read from /etc/waagent.conf (Linux), as written in the file."""
+    """Options read from /etc/waagent.conf (Linux), as the agent reads them: an end-of-line comment,
+    quotes and blanks around a value are not part of it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    extensions_enabled: str | None = Field(
+    extensions_enabled: ConfValue | None = Field(
         None,
         alias="Extensions.Enabled",
-        description="Raw value of Extensions.Enabled. The agent reads y as on and n as off "
+        description="Value of Extensions.Enabled as the agent reads it (no comment or quotes). y is on and n is off "
         "(case-insensitive); anything else means the default, y.",
         max_length=64,
     )
-    provisioning_agent: str | None = Field(
+    provisioning_agent: ConfValue | None = Field(
         None,
         alias="Provisioning.Agent",
-        description="Raw value of Provisioning.Agent: auto (default), waagent, cloud-init or disabled.",
+        description="Value of Provisioning.Agent as the agent reads it: auto (default), waagent, cloud-init or disabled.",
         max_length=64,
     )
-    logs_verbose: str | None = Field(
-        None, alias="Logs.Verbose", description="Raw value of Logs.Verbose (default n).", max_length=64
+    logs_verbose: ConfValue | None = Field(
+        None, alias="Logs.Verbose", description="Value of Logs.Verbose as the agent reads it (default n).", max_length=64
     )
 
 
@@ -487,6 +556,22 @@ class Facts(BaseModel):
         None,
         description="Scenario files only: the diagnosis this file expects, per edition. Ignored by diagnosis.",
     )
+
+    _input_notes: tuple[InputNote, ...] = PrivateAttr(default=())
+
+    @property
+    def input_notes(self) -> tuple[InputNote, ...]:
+        """Values of the document that were read in their normal form (``v2.2.9`` as ``2.2.9``)."""
+        return self._input_notes
+
+    def __eq__(self, other: object) -> bool:
+        # The same facts, however they were written: notes about the spelling do not count.
+        if not isinstance(other, Facts):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.__dict__.values()))
 
     @model_validator(mode="after")
     def _consistent(self) -> Facts:

@@ -23,11 +23,13 @@ from kb_engine.knowledge.conditions import (
     FindingRef,
     Not,
     Test,
-    describe,
     evaluate,
     walk,
 )
+from kb_engine.errors import KnowledgeBaseError
 from kb_engine.knowledge.model import Cause, CodeEntry, Edition, Step, facts_used
+from kb_engine.knowledge.phrases import phrase
+from kb_engine.knowledge.questions import questions_for
 from kb_engine.knowledge.vocabulary import Facts, fact_catalog
 
 from .model import (
@@ -60,6 +62,11 @@ _UI = {
         "is_false": "not “{}”",
         "and": "; ",
         "sub": "its sub-causes",
+        "finding": "finding {id}: {text}",
+        "cause": "cause {id}",
+        "unknown_fact": "{name} is unknown",
+        "observed": "observed error {name}",
+        "input_note": "{field}: “{given}” was read as {read_as}",
     },
     "ja": {
         "confirmed": "確定: {}。",
@@ -70,6 +77,11 @@ _UI = {
         "is_false": "「{}」ではない",
         "and": "、",
         "sub": "サブ原因",
+        "finding": "所見 {id}: {text}",
+        "cause": "原因 {id}",
+        "unknown_fact": "{name} は不明",
+        "observed": "発生したエラー {name}",
+        "input_note": "{field}: 「{given}」を {read_as} として読みました",
     },
 }
 
@@ -91,13 +103,15 @@ class _Tables:
 
     def __init__(self, engine: Reasoner, lang: str) -> None:
         edition = engine.edition
+        ui = _UI[lang]
         self.labels: dict[str, str] = {}
         for node, cond in engine.rules.node_conditions.items():
-            self.labels[node] = describe(cond)
+            self.labels[node] = phrase(cond, edition, lang)
         for fid, finding in edition.findings.items():
-            self.labels[f"finding:{fid}"] = f"finding {fid}: {edition.fill(finding.text, lang)}"
+            self.labels[f"finding:{fid}"] = ui["finding"].format(id=fid, text=edition.fill(finding.text, lang))
         for cid in edition.causes:
-            self.labels[f"cause:{cid}"] = f"cause {cid}"
+            self.labels[f"cause:{cid}"] = ui["cause"].format(id=cid)
+        self.fact_texts = _fact_texts(engine, lang)
         self.nodes: dict[int, str | None] = {}
         self.facts_under: dict[str, tuple[str, ...]] = {}
         for step in engine.rules.plan.steps:
@@ -192,9 +206,9 @@ class _Builder:
             found = self.tables.recall(premise)
             if found is None:
                 if kind == "unknown":
-                    made = Derivation(conclusion=f"{name} is unknown", value=None, rule="unknown")
+                    made = Derivation(conclusion=self.ui["unknown_fact"].format(name=name), value=None, rule="unknown")
                 else:
-                    made = Derivation(conclusion=f"observed error {name}", value=name, rule="input")
+                    made = Derivation(conclusion=self.ui["observed"].format(name=name), value=name, rule="input")
                 found = self.tables.keep(premise, made)
             return found  # type: ignore[no-any-return]
         node = name if kind == "node" else premise
@@ -423,11 +437,18 @@ class _Builder:
         observed_out = None
         escalation = None
         walk_ids: list[str] = []
+        input_notes = [
+            self.ui["input_note"].format(field=n.field, given=n.given, read_as=n.read_as) for n in self.facts.input_notes
+        ]
         if observed is not None:
             walk_ids = cause_walk(edition, observed)
             escalate = observed.id in self.memory.escalate
+            given = self.facts.observed_error or observed.id
+            spelt = edition.code_spelling(given) or given
+            if spelt != given:
+                input_notes.append(self.ui["input_note"].format(field="observed_error", given=given, read_as=spelt))
             observed_out = ObservedError(
-                code=self.facts.observed_error or observed.id,
+                code=spelt,
                 entry=observed.id,
                 names=list(observed.names),
                 message=observed.message.get(self.lang),
@@ -476,6 +497,7 @@ class _Builder:
             unknown=unknown,
             escalation=escalation,
             notes=notes,
+            input_notes=input_notes,
         )
 
     def unknown_facts(self, causes: Mapping[str, CauseResult], walk_ids: list[str]) -> list[UnknownFact]:
@@ -490,7 +512,11 @@ class _Builder:
         return [
             self.shared(
                 ("unknown", name, *needed[name]),
-                lambda: UnknownFact(fact=name, description=catalog[name].description, needed_by=needed[name]),  # noqa: B023
+                lambda: UnknownFact(
+                    fact=name,  # noqa: B023 (called at once)
+                    description=self.tables.fact_texts.get(name) or catalog[name].description,  # noqa: B023
+                    needed_by=needed[name],  # noqa: B023
+                ),
             )
             for name in ordered
         ]
@@ -527,6 +553,18 @@ def cause_needs_of(
         return found
 
     return needs
+
+
+def _fact_texts(engine: Reasoner, lang: str) -> dict[str, str]:
+    """What each fact is, in ``lang``: the consultation's question for it (Japanese reports), or nothing
+    (English reports use the facts model's own descriptions, which are English)."""
+    if lang == "en":
+        return {}
+    try:
+        bank = questions_for(engine.kb)
+    except KnowledgeBaseError:  # a knowledge base without usable questions: the model's descriptions
+        return {}
+    return {fact: engine.edition.fill(bank.get(fact).question, lang) for fact in bank if bank.get(fact) is not None}  # type: ignore[union-attr]
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -167,6 +167,11 @@ class Report(_Out):
     unknown: list[UnknownFact] = Field(description="What the engine would need to know, most useful first.")
     escalation: Escalation | None = None
     notes: list[str] = Field(default_factory=list, description="Where the article differs from the real system, for the causes shown.")
+    input_notes: list[str] = Field(
+        default_factory=list,
+        description="Values of the input that were read in their normal form (a version copied with its prefix, "
+        "an error code in other letters, a waagent.conf value with its comment).",
+    )
 
     def __repr__(self) -> str:
         confirmed = [c.ref or c.id for c in self.causes if c.status == "confirmed"]

@@ -22,7 +22,10 @@ _LABELS: dict[str, dict[str, Any]] = {
         "verdict": {"problems": "problems found", "clean": "no problem found", "incomplete": "incomplete: nothing confirmed, some causes undetermined"},
         "status": {"confirmed": "CONFIRMED", "ruled_out": "ruled out", "undetermined": "undetermined", "not_applicable": "n/a"},
         "logs": "Logs to collect if it still fails", "notes": "Notes", "needed_by": "needed by",
-        "explain": "Explanation", "none": "none",
+        "explain": "Explanation", "none": "none", "input_notes": "How the input was read",
+        "truth": {True: "true", False: "false", None: "unknown"},
+        "concluded": {"confirmed": "confirmed", "ruled_out": "ruled out", "undetermined": "undetermined", "not_applicable": "does not apply"},
+        "table": "| # | cause | status | why |",
     },
     "ja": {
         "report": "診断結果", "edition": "版", "kb": "ナレッジ ベース", "vm": "VM",
@@ -32,7 +35,10 @@ _LABELS: dict[str, dict[str, Any]] = {
         "verdict": {"problems": "問題あり", "clean": "問題なし", "incomplete": "未完了: 確定した原因はなく、未確定の原因がある"},
         "status": {"confirmed": "確定", "ruled_out": "除外", "undetermined": "未確定", "not_applicable": "該当なし"},
         "logs": "解決しない場合に収集するログ", "notes": "注記", "needed_by": "必要とする原因",
-        "explain": "説明", "none": "なし",
+        "explain": "説明", "none": "なし", "input_notes": "入力の読み取り",
+        "truth": {True: "真", False: "偽", None: "不明"},
+        "concluded": {"confirmed": "確定", "ruled_out": "除外", "undetermined": "未確定", "not_applicable": "該当なし"},
+        "table": "| # | 原因 | 状態 | 理由 |",
     },
 }
 
@@ -101,6 +107,9 @@ def to_text(report: Report, *, style: Style | None = None, explain: bool = False
     if report.notes:
         out += ["", s(t["notes"], bold=True)]
         out += [f"  - {note}" for note in report.notes]
+    if report.input_notes:
+        out += ["", s(t["input_notes"], bold=True)]
+        out += [f"  - {note}" for note in report.input_notes]
     if explain:
         out += ["", s(t["explain"], bold=True), explain_tree(report)]
     return "\n".join(out).rstrip() + "\n"
@@ -138,7 +147,7 @@ def to_markdown(report: Report) -> str:
         out += ["", f"### {t['observed']}: `{obs.code}`", "", obs.message]
         if obs.advice:
             out += ["", f"> {obs.advice}"]
-        out += ["", f"### {t['causes']}", "", "| # | cause | status | why |", "|---|---|---|---|"]
+        out += ["", f"### {t['causes']}", "", t["table"], "|---|---|---|---|"]
         number = 0
         for cause in obs.causes:
             if cause.parent is None:
@@ -171,6 +180,9 @@ def to_markdown(report: Report) -> str:
     if report.notes:
         out += ["", f"### {t['notes']}", ""]
         out += [f"- {note}" for note in report.notes]
+    if report.input_notes:
+        out += ["", f"### {t['input_notes']}", ""]
+        out += [f"- {note}" for note in report.input_notes]
     return "\n".join(out) + "\n"
 
 
@@ -186,30 +198,31 @@ def explain_tree(report: Report) -> str:
         roots += [c.derivation for c in report.observed.causes if c.status != "confirmed"]
     if not roots:
         roots = [f.derivation for f in report.findings]
+    t = _LABELS[report.lang]
     for root in roots:
-        lines += _tree(root, "", True, top=True)
+        lines += _tree(root, "", True, t, top=True)
     return "\n".join(lines)
 
 
-def _tree(node: Derivation, indent: str, last: bool, *, top: bool = False) -> Iterable[str]:
+def _tree(node: Derivation, indent: str, last: bool, t: dict[str, Any], *, top: bool = False) -> Iterable[str]:
+    """One conclusion per line, what it rests on below it; in the reader's words (rule ids stay in the JSON)."""
     branch = "" if top else ("└─ " if last else "├─ ")
-    value = _value_text(node.value)
-    rule = "" if node.rule in {"input", "unknown"} else f"  [{node.rule}]"
-    yield f"{indent}{branch}{node.conclusion} → {value}{rule}"
+    if node.rule in {"input", "unknown"}:
+        yield f"{indent}{branch}{node.conclusion}"  # a fact, given or not: the conclusion says its value
+    else:
+        yield f"{indent}{branch}{node.conclusion} → {_value_text(node.value, t)}"
     child_indent = indent + ("" if top else ("   " if last else "│  "))
     for i, premise in enumerate(node.premises):
-        yield from _tree(premise, child_indent, i == len(node.premises) - 1)
+        yield from _tree(premise, child_indent, i == len(node.premises) - 1, t)
 
 
-def _value_text(value: object) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "unknown"
+def _value_text(value: object, t: dict[str, Any]) -> str:
+    if value is True or value is False or value is None:
+        return str(t["truth"][value])
+    if isinstance(value, str) and value in t["concluded"]:
+        return str(t["concluded"][value])
     if isinstance(value, list):
-        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+        return "[" + ", ".join(_value_text(v, t) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_value_text(v)}" for k, v in value.items() if v is not None) + "}"
+        return "{" + ", ".join(f"{k}: {_value_text(v, t)}" for k, v in value.items() if v is not None) + "}"
     return str(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -286,3 +287,16 @@ def test_explain_shows_list_facts(tmp_path: Path) -> None:
     result = run("diagnose", str(path), "--explain")
     assert result.returncode == 1, result.stderr
     assert "extensions = [{" in result.stdout and "state: failed" in result.stdout
+
+
+def test_explain_speaks_the_readers_language_not_the_compilers(outdated: Path) -> None:
+    """--explain names no internal rule ids and shows limits by value; in Japanese the words are Japanese."""
+    tree_en = run("diagnose", str(outdated), "--explain").stdout.split("Explanation", 1)[1]
+    assert not re.search(r"\[(test|anyof|allof|not|finding|cause) ", tree_en), tree_en
+    assert "limit " not in tree_en
+    out_ja = run("diagnose", str(outdated), "--explain", "--lang", "ja").stdout
+    tree_ja = out_ja.split("説明", 1)[1]
+    assert "原因 agent_outdated_linux → 確定" in tree_ja
+    assert "agent.version が agent.latest_version より古い → 真" in tree_ja
+    for english in (" is unknown", " older than ", "has an item", "finding ", " → true", " → unknown"):
+        assert english not in tree_ja, english

@@ -11,7 +11,7 @@ import pytest
 from kb_engine.errors import InputError
 from kb_engine.facts.guest import collect, collect_with_notes
 from kb_engine.facts.load import validate_facts
-from kb_engine.facts.waagent_conf import parse_waagent_conf
+from kb_engine.knowledge.waagent_conf import parse_waagent_conf
 
 WALA = Path(__file__).resolve().parents[1] / "data" / "realdata" / "WALinuxAgent"
 HISTORY = "var/lib/waagent/history/2025-06-10T12:00:00.000000_incarnation_1"
