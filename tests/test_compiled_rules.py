@@ -64,7 +64,7 @@ def test_text_from_the_knowledge_files_stays_a_string_constant(tmp_path: Path, m
     """A compared value written like code is a string in the compiled rules, compared as text, and never runs."""
     monkeypatch.chdir(tmp_path)
     marker = tmp_path / "ran"
-    hostile = "x'); open('ran', 'w') #\n\"\"\" \\'"
+    hostile = "x'); open('ran', 'w') ;\n\"\"\" \\'"  # no "#": the agent would read only what comes before it
     kb_dir = tmp_path / "kb"
     shutil.copytree(Path(kb_engine.__file__).parent / "knowledge" / "data", kb_dir)
     findings = kb_dir / "findings.yaml"
