@@ -212,7 +212,11 @@ class _Generator:
         self.rules[step.node] = step.rule
 
     def alias(self, step: AliasStep) -> None:
-        self.values[step.node] = self.values[step.source]
+        if step.guard is None:
+            self.values[step.node] = self.values[step.source]
+        else:
+            var = self.values[step.node] = self.fresh("v")
+            self.line(f"{var} = None if {self.values[step.guard]} is True else {self.values[step.source]}")
         self.premises[step.node] = literal(step.premises)
         self.rules[step.node] = step.rule
 

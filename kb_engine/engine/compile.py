@@ -151,9 +151,14 @@ class _Compiler:
         edition = self.edition
         units: list[tuple[str, int]] = []  # cause, stratum
         for fid in self.used_findings():
-            root, level = self.node(edition.findings[fid].when)
+            finding = edition.findings[fid]
+            root, level = self.node(finding.when)
+            guard = None
+            if finding.unknown_when is not None:
+                guard, guard_level = self.node(finding.unknown_when)
+                level = max(level, guard_level)
             node = finding_node(fid)
-            self.step(node, AliasStep(node, root, f"finding {fid}"))
+            self.step(node, AliasStep(node, root, f"finding {fid}", guard))
             self.levels[node] = level
         for cid in cause_order(edition):
             cause = edition.causes[cid]
@@ -213,7 +218,7 @@ class _Compiler:
             if isinstance(step, CombineStep):
                 below = step.children
             elif isinstance(step, AliasStep):
-                below = (step.source,)
+                below = step.sources
             elif isinstance(step, CauseStep):
                 below = step.sources
             for child in below:

@@ -92,7 +92,7 @@ class Evaluation:
 def evaluate_edition(edition: Edition, facts: Mapping[str, object]) -> Evaluation:
     """Evaluate every finding, cause and code of an edition for one VM's facts (``Facts.flat()``)."""
     limits = edition.limits
-    findings = {fid: evaluate(f.when, Context(facts, limits)) for fid, f in edition.findings.items()}
+    findings = {fid: f.truth(Context(facts, limits)) for fid, f in edition.findings.items()}
     statuses: dict[str, CauseStatus] = {}
     truths: dict[str, Truth] = {}
     for cid in cause_order(edition):

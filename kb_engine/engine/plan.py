@@ -120,18 +120,24 @@ class CombineStep:
 
 @dataclass(frozen=True)
 class AliasStep:
-    """A finding: the value of its condition's node."""
+    """A finding: the value of its condition's node, unknown while its guard's node (``unknown_when``) is true."""
 
     node: str
     source: str
     rule: str
+    guard: str | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The nodes it reads: its condition, then its guard if any."""
+        return (self.source,) if self.guard is None else (self.source, self.guard)
 
     @property
     def premises(self) -> tuple[str, ...]:
-        return (f"node:{self.source}",)
+        return tuple(f"node:{src}" for src in self.sources)
 
-    def derive(self, value: Truth) -> Derived:
-        return value, self.rule, self.premises
+    def derive(self, value: Truth, guard: Truth = None) -> Derived:
+        return (None if guard is True else value), self.rule, self.premises
 
 
 @dataclass(frozen=True)
@@ -221,7 +227,7 @@ def run_steps(
         elif isinstance(step, CombineStep):
             truths[step.node] = step.derive([truths[child][0] for child in step.children])
         elif isinstance(step, AliasStep):
-            truths[step.node] = step.derive(truths[step.source][0])
+            truths[step.node] = step.derive(*(truths[src][0] for src in step.sources))
         else:
             status, derived = step.derive([truths[src][0] for src in step.sources])
             statuses[step.cause] = (status, derived[1], derived[2])

@@ -52,7 +52,8 @@ def _facts_through(cond: Condition, edition: Edition, seen: frozenset[str] = fro
         if isinstance(node, Test):
             out.update(node.facts())
         elif isinstance(node, FindingRef) and node.finding in edition.findings:
-            out |= _facts_through(edition.findings[node.finding].when, edition, seen)
+            for guarded in edition.findings[node.finding].conditions():
+                out |= _facts_through(guarded, edition, seen)
         elif isinstance(node, CauseRef) and node.cause in edition.causes and node.cause not in seen:
             cause = edition.causes[node.cause]
             for part in (cause.applies, cause.when):
@@ -85,7 +86,7 @@ def _cause_confirmed(edition: Edition, cid: str, facts: Mapping[str, object]) ->
     ctx: Context
 
     def finding(fid: str) -> bool | None:
-        return evaluate(edition.findings[fid].when, ctx)
+        return edition.findings[fid].truth(ctx)
 
     def cause(ref: str) -> bool | None:
         c = edition.causes[ref]
@@ -215,7 +216,12 @@ def _may_confirm(edition: Edition, cid: str, choices: Mapping[str, list[object]]
         if isinstance(cond, Not):
             return expand(cond.part, not want, seen)
         if isinstance(cond, FindingRef):
-            return expand(edition.findings[cond.finding].when, want, seen)
+            finding = edition.findings[cond.finding]
+            branches = expand(finding.when, want, seen)
+            if finding.unknown_when is None:
+                return branches
+            # Known either way only while its guard is false.
+            return conjoin([branches, expand(finding.unknown_when, False, seen)])
         if isinstance(cond, CauseRef):
             return [()] if cond.cause in seen else cause_branches(cond.cause, want, seen | {cond.cause})
         parts = [expand(p, want, seen) for p in cond.parts]

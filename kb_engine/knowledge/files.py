@@ -99,6 +99,7 @@ class _FindingFields(_Model):
     question: TextData | None = None
     text: TextData | None = None
     when: Any = None
+    unknown_when: Any = None
 
 
 class FindingData(_FindingFields):

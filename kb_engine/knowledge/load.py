@@ -265,11 +265,18 @@ class _Builder:
             cond = condition(merged["when"], "findings.yaml", f"findings[{i}].when")
             if merged["when"] is None:
                 self.fail("findings.yaml", f"findings[{i}].when", "a finding needs a condition")
+            guard = None
+            if merged["unknown_when"] is not None:
+                guard = condition(merged["unknown_when"], "findings.yaml", f"findings[{i}].unknown_when")
+                if guard is not None and any(refs_of(guard)):
+                    self.fail("findings.yaml", f"findings[{i}].unknown_when", "unknown_when tests facts only, not findings or causes")
+                    guard = None
             findings[finding_item.id] = Finding(
                 finding_item.id,
                 text(merged["text"], "findings.yaml", f"findings[{i}].text"),
                 text(merged["question"], "findings.yaml", f"findings[{i}].question"),
                 cond or _NEVER,
+                guard,
             )
 
         procedures: dict[str, Procedure] = {}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from kb_engine.errors import Problem, UnknownEditionError, UnknownErrorCodeError
 
-from .conditions import Condition, LimitRef, Test, walk
+from .conditions import Condition, Context, LimitRef, Test, Truth, evaluate, walk
 from .files import LimitDef
 
 __all__ = [
@@ -87,15 +87,30 @@ class Procedure:
 
 @dataclass(frozen=True, repr=False)
 class Finding:
-    """Something the facts show; true, false or unknown for a VM."""
+    """Something the facts show; true, false or unknown for a VM.
+
+    ``unknown_when``: while this condition holds the facts cannot show the finding (an agent's status says
+    nothing about a VM that is not running), so it is unknown whatever ``when`` gives.
+    """
 
     id: str
     text: Text
     question: Text
     when: Condition
+    unknown_when: Condition | None = None
 
     def __repr__(self) -> str:
         return f"Finding({self.id!r})"
+
+    def conditions(self) -> tuple[Condition, ...]:
+        """Its condition, then its guard if it has one."""
+        return (self.when,) if self.unknown_when is None else (self.when, self.unknown_when)
+
+    def truth(self, ctx: Context) -> Truth:
+        """The finding for a VM: unknown while ``unknown_when`` holds, else its condition's truth."""
+        if self.unknown_when is not None and evaluate(self.unknown_when, ctx) is True:
+            return None
+        return evaluate(self.when, ctx)
 
 
 @dataclass(frozen=True, repr=False)
@@ -306,6 +321,8 @@ def iter_conditions(edition: Edition) -> Iterator[tuple[str, Condition]]:
     """Every top-level condition of an edition with a label saying where it is."""
     for fid, finding in edition.findings.items():
         yield f"finding {fid}", finding.when
+        if finding.unknown_when is not None:
+            yield f"finding {fid} unknown_when", finding.unknown_when
     for cid, cause in edition.causes.items():
         if cause.applies is not None:
             yield f"cause {cid} applies", cause.applies
@@ -319,7 +336,8 @@ def facts_used(cond: Condition, edition: Edition) -> set[str]:
         if isinstance(node, Test):
             out.update(node.facts())
         elif hasattr(node, "finding"):
-            out |= facts_used(edition.findings[node.finding].when, edition)
+            for part in edition.findings[node.finding].conditions():
+                out |= facts_used(part, edition)
         elif hasattr(node, "cause"):
             cause = edition.causes[node.cause]
             out |= facts_used(cause.when, edition)
@@ -342,6 +360,8 @@ def all_conditions(edition: Edition) -> Iterator[tuple[str, Condition]]:
     """Every condition of the edition: findings, causes, steps and variants."""
     for fid, finding in edition.findings.items():
         yield f"finding {fid}", finding.when
+        if finding.unknown_when is not None:
+            yield f"finding {fid} (unknown_when)", finding.unknown_when
     for cid, cause in edition.causes.items():
         if cause.applies is not None:
             yield f"cause {cid} (applies)", cause.applies

@@ -24,6 +24,7 @@ from kb_engine.knowledge.conditions import (
     Not,
     Test,
     evaluate,
+    facts_of,
     walk,
 )
 from kb_engine.errors import KnowledgeBaseError
@@ -121,7 +122,7 @@ class _Tables:
             if isinstance(step, CombineStep):
                 node, below = step.node, step.children
             elif isinstance(step, AliasStep):
-                node, below = step.node, (step.source,)
+                node, below = step.node, step.sources
             else:
                 node, below = f"cause:{step.cause}", step.sources
             self.facts_under[node] = tuple(sorted({name for child in below for name in self.facts_under[child]}))
@@ -265,7 +266,11 @@ class _Builder:
         if isinstance(cond, Test):
             return [name for name in cond.facts() if self.flat.get(name) is None]
         if isinstance(cond, FindingRef):
-            return self.needed_facts(self.edition.findings[cond.finding].when)
+            finding = self.edition.findings[cond.finding]
+            if finding.unknown_when is not None and self.value(finding.unknown_when) is True:
+                # Known facts that cannot show the finding now; they decide it once the guard no longer holds.
+                return sorted(facts_of(finding.when))
+            return self.needed_facts(finding.when)
         if isinstance(cond, CauseRef):
             return self.cause_needs(self.edition.causes[cond.cause])
         parts = cond.parts if isinstance(cond, All | AnyOf) else (cond.part,)
@@ -337,7 +342,7 @@ class _Builder:
         """What step and variant conditions see: the facts, and the findings and causes as derived."""
         base = Context(self.flat, self.edition.limits)
         findings = {
-            fid: (self.memory.truths[f"finding:{fid}"][0] if f"finding:{fid}" in self.memory.truths else evaluate(f.when, base))
+            fid: (self.memory.truths[f"finding:{fid}"][0] if f"finding:{fid}" in self.memory.truths else f.truth(base))
             for fid, f in self.edition.findings.items()
         }
         causes = {cid: cause_truth(status) for cid, (status, _, _) in self.memory.statuses.items()}

@@ -76,6 +76,9 @@ HEALTHY: dict[str, dict[str, Any]] = {
 
 # cause id -> (OS whose healthy VM is broken, the facts that make the cause hold)
 BREAKS: dict[str, tuple[str, dict[str, Any]]] = {
+    "vm_not_running": (
+        "linux", {"vm.power_state": "deallocated", "agent.status": "not_ready", "agent.service_running": False},
+    ),
     "agent_unresponsive_windows": ("windows", {"agent.status": "not_ready", "agent.service_running": False}),
     "agent_outdated_linux": ("linux", {"agent.version": "2.2.9", "agent.latest_version": "2.2.10"}),
     "no_internet_access": ("linux", {"network.azure_outbound": False}),

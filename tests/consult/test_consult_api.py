@@ -134,7 +134,7 @@ def test_a_fact_that_cannot_matter_is_not_asked() -> None:
 
 def test_version_compared_with_an_unknown_version_is_asked_with_its_follow_up() -> None:
     """The installed agent version decides nothing without the latest version: it names it as follow-up, which comes next."""
-    doc = {"vm": {"os": "linux"}, "agent": {"status": "ready", "service_running": True}}
+    doc = {"vm": {"os": "linux", "power_state": "running"}, "agent": {"status": "ready", "service_running": True}}
     step = next_step("UserErrorGuestAgentStatusUnavailable", doc)
     assert isinstance(step, Question) and step.fact == "agent.version" and step.follow_up == ["agent.latest_version"]
     step = next_step("UserErrorGuestAgentStatusUnavailable", set_fact(doc, "agent.version", "2.2.9"))

@@ -31,9 +31,11 @@ def test_first_step_is_a_question_in_sorted_deterministic_json() -> None:
     """With nothing known the first step is a question; two calls print the same bytes, keys sorted."""
     code, data, text = step("UserErrorGuestAgentStatusUnavailable")
     assert code == 0
-    assert data["type"] == "question" and data["fact"] == "vm.os"
-    assert data["allowed"] == ["windows", "linux"] and data["kind"] == "enum" and not data["free_form"]
-    assert data["asked_for"] == "agent_unresponsive_windows" and data["text"] and data["help"]
+    # The 2019-12 article's first check: is the VM running?
+    assert data["type"] == "question" and data["fact"] == "vm.power_state"
+    assert data["allowed"] == ["running", "starting", "stopping", "stopped", "deallocating", "deallocated"]
+    assert data["kind"] == "enum" and not data["free_form"]
+    assert data["asked_for"] == "vm_not_running" and data["text"] and data["help"]
     assert text == json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
     assert run("UserErrorGuestAgentStatusUnavailable", "--format", "json").stdout == text
 

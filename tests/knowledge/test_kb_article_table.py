@@ -39,7 +39,8 @@ TABLE_2019_07 = {
     "UserErrorBackupOperationInProgress": ["J"],
 }
 TABLE_2019_12 = {
-    "UserErrorGuestAgentStatusUnavailable": ["A", "B"],
+    # The 2019-12 article first checks that the VM is Running, then the agent (A or B).
+    "UserErrorGuestAgentStatusUnavailable": ["vm_not_running", "A", "B"],
     "GuestAgentSnapshotTaskStatusError": ["A", "B", "E", "F", "D"],
     "UserErrorVmProvisioningStateFailed": ["snapshot_extension_failed_state", "other_extension_failed_state"],
     "UserErrorRpCollectionLimitReached": ["G", "H"],

@@ -52,7 +52,7 @@ def test_unknown_cause_id_in_a_code(edit: Edit) -> None:
 
 
 def test_missing_japanese_translation(edit: Edit) -> None:
-    """A step text with only `en` is refused: causes.yaml, causes[9].steps[0].text.ja, missing translation."""
+    """A step text with only `en` is refused: causes.yaml, causes[10].steps[0].text.ja, missing translation."""
     path = edit(
         "causes.yaml",
         '{en: "Schedule one backup a day.", ja: "バックアップは 1 日 1 回にします。"}',
@@ -60,7 +60,7 @@ def test_missing_japanese_translation(edit: Edit) -> None:
     )
     problem = _only(path)
     assert problem.source.endswith("causes.yaml")
-    assert problem.path == "causes[9].steps[0].text.ja"
+    assert problem.path == "causes[10].steps[0].text.ja"
     assert problem.message == "missing translation (ja)"
 
 
@@ -87,7 +87,7 @@ def test_bad_edition_name_in_changes(edit: Edit) -> None:
     path = edit("causes.yaml", '    changes:\n      "2019-12":\n        summary:', '    changes:\n      "Dec 2019":\n        summary:')
     problem = _only(path)
     assert problem.source.endswith("causes.yaml")
-    assert problem.path == "causes[12].changes.Dec 2019"
+    assert problem.path == "causes[13].changes.Dec 2019"
     assert problem.message.startswith("bad edition name 'Dec 2019'")
 
 

@@ -71,7 +71,7 @@ def test_unknown_fact_is_reported_even_when_the_loader_stops_earlier(edit: Edit)
         '{en: "Schedule one backup a day."}',
     )
     assert {(f.check, f.where) for f in lint(path)} == {
-        ("load", "causes.yaml: causes[9].steps[0].text.ja"),
+        ("load", "causes.yaml: causes[10].steps[0].text.ja"),
         ("unknown-fact", "findings.yaml: findings[0].when.fact"),
     }
 
@@ -82,7 +82,7 @@ def test_unknown_fact_in_a_later_edition_names_that_edition(edit: Edit) -> None:
     (finding,) = lint(path)
     assert finding.check == "unknown-fact"
     assert finding.edition == "2019-12"
-    assert finding.where == "causes.yaml: causes[12].changes.2019-12.steps[1].when.not.fact"
+    assert finding.where == "causes.yaml: causes[13].changes.2019-12.steps[1].when.not.fact"
 
 
 def test_unknown_item_field_is_an_unknown_fact(edit: Edit) -> None:
@@ -102,8 +102,8 @@ def test_placeholder_without_param(edit: Edit) -> None:
     )
     findings = lint(path)
     assert {(f.check, f.edition, f.where) for f in findings} == {
-        ("missing-param", "2019-07", "causes.yaml: causes[12].steps[0].text.en"),
-        ("missing-param", "2019-07", "causes.yaml: causes[12].steps[0].text.ja"),
+        ("missing-param", "2019-07", "causes.yaml: causes[13].steps[0].text.en"),
+        ("missing-param", "2019-07", "causes.yaml: causes[13].steps[0].text.ja"),
     }
     assert all("{disk_limt}" in f.message for f in findings)
 
