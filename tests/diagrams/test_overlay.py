@@ -9,9 +9,9 @@ from kb_engine.diagrams.dot import tree_overlay_dot
 from kb_engine.diagrams.style import GREY
 from kb_engine.knowledge.load import default_kb
 
-# A Linux VM whose agent is Not Ready (cause B confirmed); whether it is outdated is not known.
-STATUS = {"agent_unresponsive_windows": "not_applicable", "agent_outdated_linux": "confirmed"}
-TRUTH = {"os_windows": False, "os_linux": True, "agent_outdated": None, "agent_not_ready": True,
+# A running Linux VM whose agent is Not Ready (cause B confirmed); whether it is outdated is not known.
+STATUS = {"vm_not_running": "ruled_out", "agent_unresponsive_windows": "not_applicable", "agent_outdated_linux": "confirmed"}
+TRUTH = {"vm_not_running": False, "os_windows": False, "os_linux": True, "agent_outdated": None, "agent_not_ready": True,
          "agent_service_stopped": False, "agent_not_installed": False}
 
 
@@ -28,7 +28,8 @@ def test_the_confirmed_cause_and_the_path_to_it_are_bold() -> None:
     assert "[Linux]" in dot.nodes["os"]["label"]
     edges = {(s, t): a for s, t, a in dot.edges}
     for pair in (("start", "os"),
-                 ("os", "q__agent_outdated_linux__when__agent_outdated"),
+                 ("os", "q__vm_not_running__when__vm_not_running"),
+                 ("q__vm_not_running__when__vm_not_running", "q__agent_outdated_linux__when__agent_outdated"),
                  ("q__agent_outdated_linux__when__agent_not_ready", "cause__agent_outdated_linux"),
                  ("cause__agent_outdated_linux", "escalate")):
         assert edges[pair]["style"] == "bold", pair

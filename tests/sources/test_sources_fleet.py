@@ -188,7 +188,8 @@ def test_from_a_resource_graph_export_to_a_fleet_summary_in_two_commands(shape: 
     assert [(row["line"], row["vm"], row["verdict"]) for row in rows] == [
         (1, "myVm1", "incomplete"), (2, "myVirtualMachine", "incomplete"), (3, "testVm", "incomplete"),
     ]
-    assert all(row["unknown"][0] == "vm.os" for row in rows)  # the OS decides most: it comes first
+    # The article's first check (is the VM running?), then the OS, which decides most.
+    assert all(row["unknown"][:2] == ["vm.power_state", "vm.os"] for row in rows)
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert summary["vms"] == 3 and summary["bad_records"] == 0 and summary["exit_code"] == 5
     assert summary["verdicts"] == [{"verdict": "incomplete", "vms": 3}]
