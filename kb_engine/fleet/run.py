@@ -3,9 +3,10 @@ processes, in an HTTP service and in a Dask partition.
 
 :func:`diagnose_record` turns one record into a :class:`~kb_engine.report.model.Report`
 or a :class:`~kb_engine.fleet.model.RecordError`; :func:`diagnose_lines` does it
-for a stream of JSON Lines, in order; :func:`run_batch` also renders each VM in
-the chosen output format and counts the batch into a
-:class:`~kb_engine.fleet.summary.FleetSummary`, which is what a worker sends back.
+for a stream of JSON Lines, in order; :func:`render_record` also writes the VM in
+the chosen output format (the bytes every front end prints); :func:`run_batch`
+renders a batch and counts it into a :class:`~kb_engine.fleet.summary.FleetSummary`,
+which is what a worker sends back.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "diagnose_lines",
     "diagnose_record",
     "engine_for",
+    "render_record",
     "render_vm",
     "row_of_record",
     "run_batch",
@@ -176,14 +178,32 @@ class BatchResult:
     stopped: bool = False
 
 
+def render_record(engine: Engine, record: Record, options: FleetOptions) -> tuple[FleetRow, str] | RecordError:
+    """One record diagnosed and written in the options' format: its row and its text, or its error.
+
+    The one per-record step of every way to run a fleet (the command line's
+    workers, the HTTP service's batches), so the same record always gives the same
+    bytes. Rows and CSV are built without a report. Never raises for bad input.
+    """
+    if options.format in ("rows", "csv"):
+        summary = row_of_record(engine, record)
+        if isinstance(summary, RecordError):
+            return summary
+        return summary, summary.to_json() if options.format == "rows" else csv_line(summary)
+    report = diagnose_record(engine, record, lang=options.lang)
+    if isinstance(report, RecordError):
+        return report
+    row = FleetRow.from_report(report, source=record.source, line=record.line)
+    return row, render_vm(report, row, options)
+
+
 def run_batch(records: Sequence[Record], options: FleetOptions) -> BatchResult:
     """Diagnose and render a batch of records in order (the function a worker runs)."""
     engine = engine_for(options)
     result = BatchResult()
-    rows_only = options.format in ("rows", "csv")
     for position, record in enumerate(records):
         result.size += record.size
-        outcome = row_of_record(engine, record) if rows_only else diagnose_record(engine, record, lang=options.lang)
+        outcome = render_record(engine, record, options)
         if isinstance(outcome, RecordError):
             result.errors.append((position, outcome))
             result.summary.add_error(outcome)
@@ -191,11 +211,7 @@ def run_batch(records: Sequence[Record], options: FleetOptions) -> BatchResult:
                 result.stopped = True
                 break
             continue
-        if isinstance(outcome, FleetRow):
-            row, text = outcome, outcome.to_json() if options.format == "rows" else csv_line(outcome)
-        else:
-            row = FleetRow.from_report(outcome, source=record.source, line=record.line)
-            text = render_vm(outcome, row, options)
+        row, text = outcome
         result.summary.add(row)
         result.chunks.append(text)
     return result

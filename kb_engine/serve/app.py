@@ -15,6 +15,7 @@ from .handlers import install_handlers
 from .limits import BodyLimit, TimeLimit
 from .observe import Observe
 from .openapi import openapi_document, openapi_text
+from .routes.batch import batch_router
 from .routes.consult import consult_router
 from .routes.diagnose import diagnose_router
 from .routes.diagrams import diagrams_router
@@ -62,7 +63,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     )
     app.state.service = service
     auth = token_check(service)
-    for make in (diagnose_router, consult_router, kb_router, diagrams_router):
+    for make in (diagnose_router, batch_router, consult_router, kb_router, diagrams_router):
         app.include_router(make(service), dependencies=[Depends(auth)])
     app.include_router(health_router(service, auth))
     install_handlers(app)

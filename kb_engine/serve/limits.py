@@ -3,7 +3,9 @@
 * :class:`BodyLimit` refuses a body larger than the limit with 413, from its
   ``Content-Length`` before anything is read, or as soon as the bytes read pass it.
 * :class:`TimeLimit` answers 503 when a request is not answered within the
-  time limit (counted from its first byte, so a slow upload counts too).
+  time limit (counted from its first byte, so a slow upload counts too). It
+  puts the moment into the request's state (``deadline``): a streamed answer,
+  whose status is sent before its end, stops itself before then and says so.
 * :class:`WorkLimiter` runs the work of requests (diagnoses, consultations,
   diagrams) on a fixed number of threads; a bounded number of requests wait in
   line for one, and any more are refused at once with 429. A request that runs
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -92,6 +95,8 @@ class TimeLimit:
             await self.app(scope, receive, send)
             return
         started = False
+        # When the answer must be complete, for a streamed answer to end itself in time (monotonic clock).
+        scope.setdefault("state", {})["deadline"] = time.monotonic() + self.seconds
 
         async def watched(message: Message) -> None:
             nonlocal started
@@ -158,13 +163,14 @@ class WorkLimiter:
         with self._lock:
             self._admitted -= 1
 
-    async def run(self, func: Callable[..., T], *args: Any) -> T:
-        """Run ``func(*args)`` on a worker thread and return its result.
+    def submit(self, func: Callable[..., T], *args: Any) -> Future[T]:
+        """Start ``func(*args)`` on a worker thread (or put it in the line), without waiting for it.
+
+        A streamed answer takes its worker this way, for as long as its work runs.
 
         Raises:
             HttpProblem: ``busy`` (429) when every worker is taken and the line is full;
                 ``not-ready`` (503) before start-up or after shut-down.
-            Exception: whatever ``func`` raises.
         """
         with self._lock:
             pool = self._pool
@@ -183,6 +189,17 @@ class WorkLimiter:
                 headers={"Retry-After": RETRY_AFTER},
             )
         future.add_done_callback(self._release)
+        return future
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        """Run ``func(*args)`` on a worker thread and return its result.
+
+        Raises:
+            HttpProblem: ``busy`` (429) when every worker is taken and the line is full;
+                ``not-ready`` (503) before start-up or after shut-down.
+            Exception: whatever ``func`` raises.
+        """
+        future = self.submit(func, *args)
         waiter: Awaitable[T] = asyncio.wrap_future(future)
         try:
             return await asyncio.shield(waiter)

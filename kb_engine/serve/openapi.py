@@ -15,11 +15,12 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from kb_engine.fleet.model import FleetRow
 from kb_engine.knowledge.vocabulary import Facts
 from kb_engine.report.model import Report
 
 from .models import ConsultStep, EditionsList, Health, KbEntity, KbListing, Ready
-from .problems import ProblemDetails
+from .problems import LineProblem, ProblemDetails
 
 __all__ = ["openapi_document", "openapi_text"]
 
@@ -28,6 +29,8 @@ _MODELS: list[tuple[type[BaseModel], JsonSchemaMode]] = [
     (Report, "serialization"),
     (ConsultStep, "serialization"),
     (ProblemDetails, "serialization"),
+    (FleetRow, "serialization"),
+    (LineProblem, "serialization"),
     (EditionsList, "serialization"),
     (KbListing, "serialization"),
     (KbEntity, "serialization"),
@@ -39,7 +42,8 @@ DESCRIPTION = """\
 Diagnose Azure VM backup failures caused by the VM agent or the backup extension, over HTTP:
 the same engine, knowledge base and answers as the `kb-engine` command line.
 
-Facts bodies are JSON or YAML documents, read as facts files are. Errors are RFC 9457 problem
+Facts bodies are JSON or YAML documents, read as facts files are; a batch is JSON Lines, one VM per line,
+answered line by line as `kb-engine diagnose` answers a JSON Lines file. Errors are RFC 9457 problem
 details (`application/problem+json`) whose `problems` list every problem found in the input, with
 its path, value and what is allowed, as the command line lists them.
 """

@@ -17,7 +17,17 @@ from starlette.responses import Response
 
 from kb_engine.errors import InputError, Problem
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "PROBLEM_TYPES", "HttpProblem", "ProblemDetails", "ProblemItem", "problem_response", "summary"]
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "PROBLEM_TYPES",
+    "HttpProblem",
+    "LineProblem",
+    "ProblemDetails",
+    "ProblemItem",
+    "problem_line",
+    "problem_response",
+    "summary",
+]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -69,6 +79,15 @@ class ProblemDetails(BaseModel):
     problems: list[ProblemItem] = Field(default_factory=list, description="Every problem found in the input (bad input only).")
 
 
+class LineProblem(ProblemDetails):
+    """A problem on a line of its own in a streamed batch answer: a bad line of the body, or why the batch stopped."""
+
+    line: int | None = Field(
+        description="invalid-input: the body's line that is bad (the others are answered); time-limit and internal: "
+        "the first line of the body that was not answered, nor any after it."
+    )
+
+
 class HttpProblem(Exception):
     """Raised by a route to answer with problem details."""
 
@@ -104,6 +123,25 @@ def problem_item(problem: Problem) -> dict[str, Any]:
     return {"source": problem.source, "path": problem.path, "message": problem.message, "value": problem.value, "allowed": problem.allowed}
 
 
+def _body(kind: str, detail: str, instance: str, problems: Sequence[Problem], request_id: str | None, status: int | None) -> dict[str, Any]:
+    code, title = PROBLEM_TYPES[kind]
+    return {
+        "type": problem_type(kind),
+        "title": title,
+        "status": status if status is not None else code,
+        "detail": detail,
+        "instance": instance,
+        "request_id": request_id,
+        "problems": [problem_item(p) for p in problems],
+    }
+
+
+def problem_line(kind: str, detail: str, instance: str, *, line: int | None, problems: Sequence[Problem] = (), request_id: str | None = None) -> str:
+    """A :class:`LineProblem` as one line of JSON (with its line break), for a streamed answer."""
+    body = {**_body(kind, detail, instance, problems, request_id, None), "line": line}
+    return json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def problem_response(
     kind: str,
     detail: str,
@@ -115,16 +153,6 @@ def problem_response(
     status: int | None = None,
 ) -> Response:
     """The ``application/problem+json`` response for one kind of problem."""
-    code, title = PROBLEM_TYPES[kind]
-    code = status if status is not None else code
-    body = {
-        "type": problem_type(kind),
-        "title": title,
-        "status": code,
-        "detail": detail,
-        "instance": instance,
-        "request_id": request_id,
-        "problems": [problem_item(p) for p in problems],
-    }
+    body = _body(kind, detail, instance, problems, request_id, status)
     text = json.dumps(body, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
-    return Response(text, status_code=code, media_type=PROBLEM_MEDIA_TYPE, headers=dict(headers or {}))
+    return Response(text, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=dict(headers or {}))

@@ -1,7 +1,8 @@
 """Property-based fuzzing from the committed OpenAPI document: no 5xx, every answer as the document says.
 
 Schemathesis generates requests from kb_engine/schemas/openapi.json (valid and
-invalid parameters and bodies, for every operation) and checks each answer: no
+invalid parameters and bodies, for every operation; a batch's JSON Lines body from
+its array of lines, and each line of its answer checked against the item schema) and checks each answer: no
 server error, a documented status, a documented media type and headers, a body
 valid against the document's schema, invalid parameters refused. Set
 KB_ENGINE_FUZZ_EXAMPLES for a longer run, KB_ENGINE_FUZZ_REPORT=FILE for its figures (the README
@@ -28,6 +29,24 @@ COMMITTED = Path(__file__).resolve().parents[2] / "kb_engine" / "schemas" / "ope
 REPORT = os.environ.get("KB_ENGINE_FUZZ_REPORT")
 """A file to keep the running count of requests and statuses in (for a long run's figures)."""
 SENT: Counter[int] = Counter()
+
+
+@schemathesis.serializer("application/x-ndjson", "application/jsonl")
+def _json_lines(_: Any, value: Any) -> bytes:
+    """A batch body: the document describes it as an array whose items are the lines; anything else is one line."""
+    if isinstance(value, bytes):
+        return value
+    items = value if isinstance(value, list) else [value]
+    return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items).encode("utf-8", "surrogatepass")
+
+
+@schemathesis.deserializer("application/x-ndjson")
+def _answer_lines(_: Any, response: Any) -> list[Any]:
+    """A batch answer, line by line, so that each line is checked against the document's item schema.
+
+    Lines end at line feeds only: a text may hold U+2028 or U+0085 as they are, which JSON allows.
+    """
+    return [json.loads(line) for line in response.content.decode("utf-8").split("\n")[:-1]]
 
 
 # The committed document (the contract clients read), answered by a fresh application; schemathesis
