@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -202,3 +204,27 @@ def test_text_from_the_knowledge_base_is_never_read_as_html(page: Any, tmp_path:
     assert page.text_content("#question") == evil
     assert page.locator("img").count() == 0 and page.locator("#app b").count() == 0
     assert page.evaluate("() => window.hit") is None
+
+
+def test_a_filtered_run_without_a_handbook_still_shows_each_cause(page: Any, tmp_path: Path) -> None:
+    """`diagrams -t html --lang ja` into an empty folder writes no handbook: a leaf shows its cause and remedy,
+    with no handbook link (the page once went blank there), and the drawing marks the leaf."""
+    out = tmp_path / "trainer"
+    kb_engine = str(Path(sys.executable).parent / "kb-engine")
+    done = subprocess.run([kb_engine, "diagrams", "-t", "html", "--lang", "ja", "--edition", "2019-12", "-o", str(out), "-q"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert not (out / "handbook").exists()
+    edition = default_kb().edition("2019-12")
+    entry = edition.code("UserErrorUnsupportedDiskSize")
+    assert entry is not None
+    tree = build_tree(edition, entry, "ja")
+    leaf, path = next((leaf, path) for leaf, path in leaf_paths(tree).items() if leaf != "escalate")
+    page.goto((out / "2019-12" / "ja" / f"tree-{entry.id}.html").as_uri())
+    for _, answer in path:
+        page.click(f'#card button[data-answer="{answer}"]')
+    assert _node(page) == leaf
+    assert page.text_content("#leaf") == tree.node(leaf).title
+    assert page.locator("#card ol.steps > li").count() == len(tree.node(leaf).steps)
+    assert page.locator('#card a[href*="handbook"]').count() == 0
+    assert "kb-current" in (page.get_attribute(f'[id="tree-{leaf}"]', "class") or "")

@@ -208,7 +208,8 @@
       box.appendChild(el("h2", { id: "leaf", "data-cause": node.group, text: node.title }));
       box.appendChild(el("h3", { text: W.remedy }));
       box.appendChild(steps(node));
-      box.appendChild(handbookLink(groups[node.group].heading));
+      var link = handbookLink(groups[node.group].heading);  // none when no handbook was written beside the pages
+      if (link) { box.appendChild(link); }
       if (edgeFor(at, "still", chosenOs(state.history))) {
         box.appendChild(el("div", { className: "answers" }, [
           button(W.still_failing_button, function () { answer("still"); }, "still")
