@@ -162,7 +162,7 @@ def _report_error(progress: FleetProgress, text: str) -> None:
 @click.option(
     "--diagram", type=click.Path(dir_okay=False), metavar="PATH",
     help="Also draw the diagnosis on its error code's decision tree (the whole cause graph without one); "
-    "the format follows the extension: .svg .png .pdf .dot .txt. One VM only.",
+    "the format follows the extension: .svg .png .pdf .dot .txt (an outline). One VM only.",
 )
 @click.option(
     "--backend", type=click.Choice(["experta", "direct"]), default="experta", show_default=True,
@@ -298,14 +298,12 @@ def _check_diagram_name(diagram: str) -> None:
 
 def _diagnose_with_diagram(records: Iterator[Record], options: FleetOptions, output: str, diagram: str) -> int:
     """One VM, its report and its diagram: both written, or (on any failure) neither."""
-    from contextlib import ExitStack
-
     from kb_engine.diagrams.overlay import render_overlay
     from kb_engine.fleet.model import FleetRow
     from kb_engine.fleet.records import parse_record
     from kb_engine.fleet.run import engine_for, render_vm
     from kb_engine.fleet.summary import vm_exit_code
-    from kb_engine.io.write import Output
+    from kb_engine.io.write import write_all
 
     taken = list(islice(records, 2))
     if len(taken) != 1:
@@ -320,18 +318,8 @@ def _diagnose_with_diagram(records: Iterator[Record], options: FleetOptions, out
     source = Path(record.source) if record.line is None and Path(record.source).is_file() else None
     rendered = render_overlay(engine, facts, Path(diagram).suffix.lower().lstrip("."), options.lang,
                               facts_path=source, out_path=Path(diagram))
-    with ExitStack() as stack:
-        # Every file is opened (its folder checked) before anything is written anywhere.
-        files = [stack.enter_context(Output(diagram))]
-        files[0].write(rendered)
-        if output != "-":
-            files.append(stack.enter_context(Output(output)))
-            files[1].write(text)
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        for file in files:
-            file.commit()
+    # Every output is opened (its folder checked, a device opened) before anything is written anywhere.
+    write_all([(diagram, rendered), (output, text)])
     info(f"diagram written to {diagram}")
     return vm_exit_code(row)
 

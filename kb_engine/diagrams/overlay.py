@@ -14,9 +14,9 @@ from kb_engine.knowledge.vocabulary import Facts
 if TYPE_CHECKING:
     from kb_engine.engine.reasoner import Reasoner
 
-__all__ = ["OVERLAY_FORMATS", "conclusions", "overlay_dot", "overlay_source", "render_overlay"]
+__all__ = ["OVERLAY_FORMATS", "conclusions", "overlay_dot", "overlay_source", "overlay_text", "render_overlay"]
 
-OVERLAY_FORMATS = ("svg", "png", "pdf", "dot")
+OVERLAY_FORMATS = ("svg", "png", "pdf", "dot", "txt")
 
 
 def conclusions(engine: Reasoner, facts: Facts, observed: CodeEntry | None) -> tuple[dict[str, str], dict[str, bool | None]]:
@@ -43,6 +43,31 @@ def overlay_dot(engine: Reasoner, facts: Facts, lang: str) -> str:
     return tree_overlay_dot(engine.edition, observed, statuses, truths, lang, vm=facts.name)
 
 
+def overlay_text(engine: Reasoner, facts: Facts, lang: str) -> str:
+    """The overlay as text: the decision tree's outline with each cause's status and each answer.
+
+    Without an observed error code, every cause of the edition with its status.
+
+    Raises:
+        UnknownErrorCodeError: the observed error code is unknown in the engine's edition.
+    """
+    from .labels import word
+    from .text import tree_text
+    from .tree import build_tree, trace
+
+    observed = engine.observed_entry(facts)
+    statuses, truths = conclusions(engine, facts, observed)
+    head = f"{word('diagnosis', lang)}: {facts.name}\n\n" if facts.name else ""
+    if observed is not None:
+        tree = build_tree(engine.edition, observed, lang)
+        return head + tree_text(tree, trace(tree, statuses, truths))
+    lines = [f"{word('cause_graph', lang)}"]
+    for cid, cause in engine.edition.causes.items():
+        status = statuses.get(cid, "undetermined")
+        lines.append(f"  {cause.title.get(lang)} {word(f'status_{status}', lang)}")
+    return head + "\n".join(lines) + "\n"
+
+
 def render_overlay(engine: Reasoner, facts: Facts, fmt: str, lang: str, *,
                    facts_path: Path | None = None, out_path: Path | None = None) -> bytes | str:
     """The overlay in ``fmt`` (svg, png, pdf need Graphviz's ``dot``; dot is the DOT text).
@@ -57,6 +82,8 @@ def render_overlay(engine: Reasoner, facts: Facts, fmt: str, lang: str, *,
     """
     if fmt not in OVERLAY_FORMATS:
         raise ValueError(f"unknown diagram format {fmt!r}; use a file name ending in {', '.join('.' + f for f in OVERLAY_FORMATS)}")
+    if fmt == "txt":
+        return overlay_text(engine, facts, lang)
     text = overlay_dot(engine, facts, lang)
     if fmt == "dot":
         return text

@@ -64,7 +64,24 @@ def render(dot_text: str, fmt: str, *, dpi: int | None = None) -> bytes:
     if done.returncode != 0 or not done.stdout:
         message = done.stderr.decode("utf-8", "replace").strip() or "no output"
         raise ToolFailedError(f"dot -T{fmt}", f"exit {done.returncode}: {message}")
+    if not _looks_like(fmt, done.stdout):
+        raise ToolFailedError(f"dot -T{fmt}", f"exit 0, but its output is not {fmt.upper()} "
+                                              f"(it begins {done.stdout[:40]!r})")
     return done.stdout
+
+
+def _looks_like(fmt: str, data: bytes) -> bool:
+    """Whether ``dot``'s output is a whole file of the format asked for (a start and an end, not garbage)."""
+    if fmt == "png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n") and data.rstrip().endswith(b"IEND\xaeB`\x82")
+    if fmt == "pdf":
+        return data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    head = text.lstrip()
+    return head.startswith(("<?xml", "<!DOCTYPE svg", "<svg")) and "<svg" in head and text.rstrip().endswith("</svg>")
 
 
 def render_file(dot_text: str, path: str | Path, fmt: str | None = None) -> Path:

@@ -11,9 +11,11 @@ set in backticks, with no shell prompt (some are Windows tools such as
 from __future__ import annotations
 
 from .labels import MARK, width, word, wrap
-from .tree import Node, Tree
+from .tree import CAUSE_STATUSES, Node, Trace, Tree
 
 __all__ = ["WIDTH", "tree_text"]
+
+_TRUTH = {True: "truth_true", False: "truth_false", None: "truth_unknown"}
 
 WIDTH = 80
 """Longest line, in terminal columns."""
@@ -54,8 +56,12 @@ def _leaf(tree: Tree, node: Node, indent: str) -> list[str]:
     return out
 
 
-def tree_text(tree: Tree) -> str:
-    """The outline of a decision tree: same questions, branches, leaves and steps as the diagram."""
+def tree_text(tree: Tree, tr: Trace | None = None) -> str:
+    """The outline of a decision tree: same questions, branches, leaves and steps as the diagram.
+
+    With a trace (one VM's diagnosis), each cause's heading carries its status
+    and each question its answer, as the drawn overlay marks them.
+    """
     lang = tree.lang
     out = [*_para(f"{word('error_code', lang)}: {tree.title}", ""), *_para(tree.subtitle, ""), ""]
     start = tree.node("start")
@@ -71,13 +77,18 @@ def tree_text(tree: Tree) -> str:
                 out.append(f"     {edge.label} -> {_target(tree, edge.target)}")
     for group in tree.groups:
         depth = "  " if group.parent else ""
-        out += ["", *_para(group.heading, depth)]
+        heading = group.heading
+        if tr is not None:
+            status = tr.status.get(group.id, "undetermined")
+            heading += " " + word(f"status_{status if status in CAUSE_STATUSES else 'undetermined'}", lang)
+        out += ["", *_para(heading, depth)]
         for node in tree.nodes:
             if node.group != group.id:
                 continue
             indent = depth + "  "
             if node.kind == "question":
-                out += _para(node.title, indent, f"{indent}{node.label} ")
+                title = node.title if tr is None else f"{node.title} {word(_TRUTH[tr.answers.get(node.id)], lang)}"
+                out += _para(title, indent, f"{indent}{node.label} ")
                 out += _para(f"({word('fact', lang)}: {node.test})", indent + "     ")
                 branch = indent + "     "
             else:
@@ -92,5 +103,6 @@ def tree_text(tree: Tree) -> str:
     if escalate.logs:
         out.append(f"  {word('logs', lang)}:")
         out += [f"    {log}" for log in escalate.logs]
-    out += ["", *_para(f"-- {MARK}", "")]
+    if tr is None:  # a VM's overlay is not one of the generated files
+        out += ["", *_para(f"-- {MARK}", "")]
     return "\n".join(out) + "\n"
