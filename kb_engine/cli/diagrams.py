@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from .options import kb_option, output_option
@@ -56,7 +58,8 @@ def _types(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
 @click.option("--paper", type=click.Choice(["a4", "a3"]), help="Make PDF files printable posters on this paper: a tree "
               "split into pages (one per cause), the cause graph cut into tiles, body text never below 8 pt.")
 @click.option("--scenarios", "scenarios_dir", type=click.Path(file_okay=False, exists=True), metavar="DIR",
-              help="Facts files (*.yaml, *.json) for the trainer's quiz. Default: ./facts when it exists.")
+              help="Facts files (*.yaml, *.json) for the trainer's quiz. Default: ./facts (of the current folder) "
+              "when it exists; --check needs the same folder as the run it checks.")
 @output_option("Folder to write into.", default="diagrams", metavar="DIR", hidden_aliases=["--out"], directory=True,
                chooser="--type", choices=_TYPES)
 @kb_option()
@@ -74,8 +77,6 @@ def diagrams_command(ctx: click.Context, edition: str | None, lang: str | None, 
     never replaced. Paths go to standard output, the summary to standard error
     (neither with --quiet).
     """
-    from pathlib import Path
-
     from kb_engine.diagrams.files import DEFAULT_FORMATS, stale, write_diagrams
     from kb_engine.diagrams.labels import LANGS
     from kb_engine.knowledge.load import default_kb, load_kb
@@ -95,6 +96,8 @@ def diagrams_command(ctx: click.Context, edition: str | None, lang: str | None, 
         for item in found:
             click.echo(f"{item.path}: {item.reason}")
         if found:
+            if scenarios_dir is None and any(item.path.name.startswith("tree-") and item.path.suffix == ".html" for item in found):
+                _scenarios_hint(folder, len(scenarios))
             info(f"{len(found)} stale file(s) in {output}; run: kb-engine diagrams -o {output}")
             ctx.exit(1)
         info(f"{output} is up to date")
@@ -108,3 +111,14 @@ def diagrams_command(ctx: click.Context, edition: str | None, lang: str | None, 
             click.echo(str(path))
     info(f"wrote {len(written)} files into {output} (index: {output}/README.md)")
     return 0
+
+
+def _scenarios_hint(folder: Path, count: int) -> None:
+    """Trainer pages differ, and their quiz came from ./facts of wherever --check runs: say which folder that was."""
+    here = Path.cwd()
+    if not folder.is_dir():
+        warn(f"the trainer pages were compared with no quiz: there is no facts/ folder in {here}, where the quiz "
+             "scenarios are read by default; run --check in the folder the pages were made from, or give --scenarios DIR")
+    else:
+        info(f"the trainer pages' quiz was compared with the {count} facts files of {here / 'facts'}; "
+             "give --scenarios DIR if the pages were made from another folder")

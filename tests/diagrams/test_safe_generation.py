@@ -119,3 +119,16 @@ def test_png_is_drawn_at_the_chosen_resolution(tmp_path: Path) -> None:
                      "-o", str(tmp_path / str(dpi))]) == 0
     name = os.path.join("2019-12", "en", "tree-UserErrorRpCollectionLimitReached.png")
     assert 2.9 < width(tmp_path / "288" / name) / width(tmp_path / "96" / name) < 3.1
+
+
+@pytest.mark.dot
+def test_check_elsewhere_says_the_quiz_comes_from_facts_here_and_scenarios_fixes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--check of the shipped diagrams/ from a folder without facts/: the trainer pages differ (their quiz), and
+    the warning says why and what to do; --scenarios naming the shipped facts/ finds them up to date."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["diagrams", "--check", "-o", str(REPO / "diagrams")]) == 1
+    err = capsys.readouterr().err
+    assert f"there is no facts/ folder in {tmp_path}" in err and "--scenarios DIR" in err
+    assert main(["diagrams", "--check", "-o", str(REPO / "diagrams"), "--scenarios", str(REPO / "facts")]) == 0
