@@ -58,13 +58,17 @@ def plain_conclusions(edition: Edition, facts: Facts, observed: CodeEntry | None
     """What ``evaluate_edition`` concludes, with the verdict and escalation the report documents derived from it."""
     ev = evaluate_edition(edition, facts.flat())
     statuses = set(ev.causes.values())
-    verdict = "problems" if "confirmed" in statuses else "incomplete" if "undetermined" in statuses else "clean"
+    escalate = observed is not None and all(ev.causes[c] in ("ruled_out", "not_applicable") for c in observed.causes)
+    verdict = (
+        "problems" if "confirmed" in statuses else "unexplained" if escalate
+        else "incomplete" if "undetermined" in statuses else "clean"
+    )
     return {
         "findings": dict(ev.findings),
         "causes": dict(ev.causes),
         "expected_codes": list(ev.expected_codes),
         "verdict": verdict,
-        "escalate": observed is not None and all(ev.causes[c] in ("ruled_out", "not_applicable") for c in observed.causes),
+        "escalate": escalate,
     }
 
 

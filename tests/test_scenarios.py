@@ -5,7 +5,7 @@ knowledge base's conditions::
 
     expect:
       "2019-12":
-        verdict: problems            # problems | clean | incomplete
+        verdict: problems            # problems | unexplained | incomplete | clean
         confirmed: [agent_outdated_linux]
         expected_codes: [GuestAgentSnapshotTaskStatusError, ...]
         escalate: false              # only when observed_error is set
@@ -81,7 +81,7 @@ def test_every_example_loads_and_declares_what_it_expects(path: Path) -> None:
         required = {"verdict", "confirmed", "expected_codes"} | ({"escalate"} if facts.observed_error else set())
         assert required <= set(declared), f"{edition}: expect needs {sorted(required - set(declared))}"
         assert set(declared) <= {"verdict", "confirmed", "expected_codes", "escalate"}, f"{edition}: unknown keys"
-        assert declared["verdict"] in {"problems", "clean", "incomplete"}
+        assert declared["verdict"] in {"problems", "unexplained", "incomplete", "clean"}
         if not facts.observed_error:
             assert "escalate" not in declared, "escalate is declared only when observed_error is set"
 

@@ -22,8 +22,9 @@ __all__ = ["consult_command"]
 
 _EXIT_TEXT = """\b
 Exit codes:
-  0   nothing confirmed (or, with --format json, a question was printed)
-  1   a cause confirmed, or every cause of the code excluded (escalate)
+  0   with --format json: a question was printed (the consultation goes on)
+  1   a cause confirmed, or unexplained: every cause of the code ruled out (escalate)
+  5   incomplete: ended before a cause was confirmed or every cause ruled out
   2   bad usage or input (invalid facts file, unknown edition, error code or --skip fact)
   4   the knowledge base or its questions are invalid (--kb)
   130 interrupted with Ctrl-C (nothing is saved)
@@ -161,7 +162,12 @@ def consult_command(
 
 
 def _exit_code(report: Report) -> int:
-    return 1 if report.verdict == "problems" or report.escalation is not None else 0
+    """The report's verdict as an exit code, as `diagnose` gives it: 1 problems or unexplained, 5 incomplete, 0 clean."""
+    from kb_engine.errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK
+
+    if report.verdict in ("problems", "unexplained"):
+        return EXIT_FINDINGS
+    return EXIT_INCOMPLETE if report.verdict == "incomplete" else EXIT_OK
 
 
 def _save(path: str, code: str, doc: dict[str, Any], skipped: list[str], step: object, lang: str) -> None:

@@ -37,9 +37,9 @@ Exit codes: (of the whole run: the first that applies)
   3   Graphviz's dot is missing or failed (--diagram as SVG, PNG or PDF)
   4   the --kb directory does not load
   6   some records were bad (each is reported; the others were diagnosed and written)
-  1   problems found in a VM (a cause confirmed, or every cause of its error excluded)
+  1   problems found in a VM (a cause confirmed), or unexplained (every cause of its error ruled out)
   5   incomplete: nothing confirmed in any VM, but some have deciding facts unknown
-  0   no problem found
+  0   no problem found: every cause of every VM ruled out
 """
 
 _FORMATS = ("text", "markdown", "json", "rows", "csv")

@@ -69,8 +69,8 @@ def cli() -> None:
 
     \b
     Exit codes:
-      0   no problem found
-      1   problems found
+      0   no problem found: every cause is ruled out
+      1   problems found, or unexplained: every cause of the observed error is ruled out (collect logs and escalate)
       2   bad usage or input
       3   a needed system tool is missing or failed (Graphviz's dot)
       4   the knowledge base is invalid

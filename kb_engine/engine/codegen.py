@@ -266,7 +266,7 @@ class _Generator:
         self.line(_INDENT + "raise KeyError(observed)")
         any_confirmed = " or ".join(confirmed.values()) or "False"
         undetermined = " or ".join(f"{s} == 'undetermined'" for s in self.statuses.values()) or "False"
-        self.line(f"verdict = 'problems' if ({any_confirmed}) else 'incomplete' if ({undetermined}) else 'clean'")
+        self.line(f"verdict = 'problems' if ({any_confirmed}) else 'unexplained' if escalate else 'incomplete' if ({undetermined}) else 'clean'")
 
     # -- the whole source ----------------------------------------------------
 

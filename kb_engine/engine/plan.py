@@ -60,7 +60,8 @@ class WorkingMemory:
         expected: entry id -> confirmed causes producing it, in the article's order.
         remedies: cause id -> rank.
         escalate: entry ids whose causes are all excluded.
-        verdict: problems, clean or incomplete.
+        verdict: problems (a cause confirmed), unexplained (every cause of the observed error excluded),
+            incomplete (some cause undetermined) or clean.
     """
 
     truths: Mapping[str, Derived]
@@ -202,7 +203,7 @@ class Conclusions:
             for entry in ([observed] if observed is not None else [])
             if all(statuses[cid][0] not in ("confirmed", "undetermined") for cid in self.causes[entry])
         )
-        verdict = "problems" if confirmed else "incomplete" if undetermined else "clean"
+        verdict = "problems" if confirmed else "unexplained" if escalate else "incomplete" if undetermined else "clean"
         return WorkingMemory(dict(truths), dict(statuses), expected, remedies, escalate, verdict)
 
 

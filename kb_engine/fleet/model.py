@@ -40,7 +40,7 @@ class FleetRow(_Model):
     line: int | None = Field(description="The VM's line in a JSON Lines input; null for a whole facts file.")
     vm: str | None = Field(description="The VM's name from the facts (null when not given).")
     edition: str = Field(description="The article edition the diagnosis used.")
-    verdict: str = Field(description="As in the report: problems, clean or incomplete.")
+    verdict: str = Field(description="As in the report: problems, unexplained, incomplete or clean.")
     observed: str | None = Field(description="The observed error's knowledge-base entry (an alias given is read as its entry), or null.")
     escalate: bool = Field(description="Every cause of the observed error is excluded: collect logs and escalate.")
     confirmed: list[ConfirmedCause] = Field(description="Confirmed causes, in the report's order.")

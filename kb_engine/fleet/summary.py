@@ -36,7 +36,7 @@ _VM_EXIT_RANK = {EXIT_FINDINGS: 2, EXIT_INCOMPLETE: 1, EXIT_OK: 0}
 
 
 def vm_exit_code(row: FleetRow) -> int:
-    """One VM's exit code: 1 problems (or every cause of its error excluded: escalate), 5 incomplete, 0 clean."""
+    """One VM's exit code: 1 problems or unexplained (every cause of its error excluded: escalate), 5 incomplete, 0 clean."""
     if row.verdict in ("problems", "unexplained") or row.escalate:
         return EXIT_FINDINGS
     if row.verdict == "incomplete":
@@ -55,7 +55,7 @@ class FleetSummary:
     Attributes:
         vms: VMs diagnosed.
         bad: bad records (not diagnosed).
-        verdicts: VMs per verdict (``problems``, ``clean``, ``incomplete``).
+        verdicts: VMs per verdict (``problems``, ``unexplained``, ``incomplete``, ``clean``).
         escalations: VMs whose observed error has every cause excluded.
         causes: VMs per confirmed cause id.
         refs: the article letter of each cause counted (for display).

@@ -156,8 +156,10 @@ class Report(_Out):
     edition: str
     lang: Literal["en", "ja"]
     vm: str | None = Field(None, description="The VM or scenario name from the facts.")
-    verdict: Literal["problems", "clean", "incomplete"] = Field(
-        description="problems: a cause is confirmed; clean: every cause is excluded; incomplete: nothing confirmed, some causes undetermined."
+    verdict: Literal["problems", "unexplained", "incomplete", "clean"] = Field(
+        description="problems: a cause is confirmed; unexplained: nothing confirmed and every cause of the observed error "
+        "is excluded (collect logs and escalate); incomplete: nothing confirmed, some causes undetermined; clean: every "
+        "cause is excluded."
     )
     observed: ObservedError | None = None
     findings: list[FindingResult] = Field(description="Findings that are true for this VM.")

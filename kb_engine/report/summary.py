@@ -50,7 +50,7 @@ class Summary:
     Attributes:
         vm: the VM's name from the facts.
         edition: the edition diagnosed with.
-        verdict: problems, clean or incomplete.
+        verdict: problems, unexplained, incomplete or clean (as in the report).
         observed: the entry id of the observed error, if any.
         confirmed: the confirmed causes in knowledge-base order, each (id, letter or None).
         expected_codes: the entries confirmed causes produce, in knowledge-base order.

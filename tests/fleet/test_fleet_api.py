@@ -170,7 +170,7 @@ def test_the_batch_exit_code_follows_the_documented_precedence(verdicts: list[st
     """2 nothing readable > 6 some bad > 1 problems (or escalate) > 5 incomplete > 0 clean."""
     summary = FleetSummary()
     for verdict in verdicts:
-        summary.add(_row("clean", escalate=True) if verdict == "escalate" else _row(verdict))
+        summary.add(_row("unexplained", escalate=True) if verdict == "escalate" else _row(verdict))
     for _ in range(bad):
         summary.add_error(RecordError(source="s", line=1, problems=[]))
     assert summary.exit_code == code
