@@ -106,7 +106,7 @@ def test_contradicting_answer_is_refused_and_asked_again(tmp_path: Path) -> None
 
 
 def test_end_of_input_prints_the_report_so_far_and_saves(tmp_path: Path) -> None:
-    """Ctrl-D ends cleanly: the report so far, the answers saved, exit 0 with nothing confirmed; no traceback."""
+    """Ctrl-D ends cleanly: the report so far, the answers saved, exit 5 (incomplete) with nothing confirmed; no traceback."""
     saved = tmp_path / "partial.yaml"
     child = spawn("BackUpOperationFailed", "-o", str(saved))
     child.expect_exact("Q1. Which operating system does the VM run")
@@ -119,7 +119,7 @@ def test_end_of_input_prints_the_report_so_far_and_saves(tmp_path: Path) -> None
     child.expect_exact("incomplete: nothing confirmed")
     status = finish(child)
     assert "Traceback" not in (child.before or "")
-    assert status == 0
+    assert status == 5
     assert yaml.safe_load(saved.read_text(encoding="utf-8")) == {"observed_error": "BackUpOperationFailed", "vm": {"os": "linux"}}
 
 
