@@ -484,11 +484,17 @@ def test_a_mostly_unknown_vm_is_incomplete_and_lists_what_to_find_out(edition: s
 
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_every_cause_excluded_means_collect_logs_and_escalate(edition: str) -> None:
-    """When every cause of the observed error is excluded the report escalates, listing the logs of the causes walked."""
+    """When every cause of the observed error is excluded the report escalates, listing the logs of the causes walked
+    that concern the VM: a Windows VM is not told to collect the Linux agent's logs, a Linux VM is."""
     report = diagnose(example("all-causes-ruled-out"), edition)
     assert report.observed is not None and report.observed.escalate
     assert report.escalation is not None
-    assert "/var/log/waagent.log" in report.escalation.logs
+    assert "/var/log/waagent.log" not in report.escalation.logs
+    linux = example("all-causes-ruled-out")
+    linux["vm"] = {**linux["vm"], "os": "linux"}
+    linux["agent"] = {k: v for k, v in linux["agent"].items() if k != "dotnet_version"}
+    escalation = diagnose(linux, edition).escalation
+    assert escalation is not None and "/var/log/waagent.log" in escalation.logs
     assert diagnose(example("linux-agent-outdated"), edition).escalation is None
 
 

@@ -44,7 +44,9 @@ __all__ = [
     "Test",
     "and3",
     "evaluate",
+    "evaluate_item",
     "facts_of",
+    "item_tests",
     "not3",
     "or3",
     "parse_condition",
@@ -212,6 +214,18 @@ def evaluate_test(test: Test, facts: Mapping[str, object], limits: Mapping[str, 
         assert isinstance(value, tuple | list)
         return or3(_evaluate_item(test.arg, item, facts, limits) for item in value)
     return _compare(test.op, value, arg)
+
+
+def evaluate_item(cond: ItemCondition, item: Mapping[str, object], facts: Mapping[str, object], limits: Mapping[str, object]) -> Truth:
+    """The truth of an item condition (inside ``any_item``) for one list item; an unknown field gives unknown."""
+    return _evaluate_item(cond, item, facts, limits)
+
+
+def item_tests(cond: ItemCondition) -> Iterator[ItemTest]:
+    """Every field test of an item condition."""
+    for node in walk(cond):  # type: ignore[arg-type]  # item conditions reuse All/AnyOf/Not
+        if isinstance(node, ItemTest):
+            yield node
 
 
 def _evaluate_item(cond: ItemCondition, item: Mapping[str, object], facts: Mapping[str, object], limits: Mapping[str, object]) -> Truth:

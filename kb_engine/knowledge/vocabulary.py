@@ -434,7 +434,7 @@ class Agent(BaseModel):
     installed: bool | None = Field(None, description="The VM agent is installed.")
     status: AgentStatusField = Field(None, description="Agent status in the portal: ready or not_ready.")
     service_running: bool | None = Field(
-        None, description="The agent's service or process runs (services.msc on Windows, ps -e on Linux)."
+        None, description="The agent's service or process runs inside the VM."
     )
     version: Version | None = Field(None, description="Installed agent version.")
     latest_version: Version | None = Field(None, description="Latest agent version available for this VM.")

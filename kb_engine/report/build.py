@@ -24,14 +24,16 @@ from kb_engine.knowledge.conditions import (
     Not,
     Test,
     evaluate,
+    evaluate_item,
     facts_of,
+    item_tests,
     walk,
 )
 from kb_engine.errors import KnowledgeBaseError
 from kb_engine.knowledge.model import Cause, CodeEntry, Edition, Step, facts_used
 from kb_engine.knowledge.phrases import phrase
 from kb_engine.knowledge.questions import questions_for
-from kb_engine.knowledge.vocabulary import Facts, fact_catalog
+from kb_engine.knowledge.vocabulary import FactInfo, Facts, fact_catalog
 
 from .model import (
     CauseResult,
@@ -68,6 +70,7 @@ _UI = {
         "unknown_fact": "{name} is unknown",
         "observed": "observed error {name}",
         "input_note": "{field}: “{given}” was read as {read_as}",
+        "only_if": "only if: {}",
     },
     "ja": {
         "confirmed": "確定: {}。",
@@ -83,6 +86,7 @@ _UI = {
         "unknown_fact": "{name} は不明",
         "observed": "発生したエラー {name}",
         "input_note": "{field}: 「{given}」を {read_as} として読みました",
+        "only_if": "該当する場合のみ: {}",
     },
 }
 
@@ -264,7 +268,10 @@ class _Builder:
         if self.value(cond) is not None:
             return []
         if isinstance(cond, Test):
-            return [name for name in cond.facts() if self.flat.get(name) is None]
+            unknown = [name for name in cond.facts() if self.flat.get(name) is None]
+            if not unknown and cond.op == "any_item":
+                return self.needed_item_fields(cond)
+            return unknown
         if isinstance(cond, FindingRef):
             finding = self.edition.findings[cond.finding]
             if finding.unknown_when is not None and self.value(finding.unknown_when) is True:
@@ -278,6 +285,19 @@ class _Builder:
         for part in parts:
             for name in self.needed_facts(part):
                 if name not in out:
+                    out.append(name)
+        return out
+
+    def needed_item_fields(self, test: Test) -> list[str]:
+        """The fields (``vm.disks[].encrypted``) unknown in the items that leave a known list's test unknown."""
+        out: list[str] = []
+        items = self.flat.get(test.fact)
+        for item in items if isinstance(items, tuple | list) else ():
+            if not isinstance(item, Mapping) or evaluate_item(test.arg, item, self.flat, self.edition.limits) is not None:
+                continue
+            for node in item_tests(test.arg):
+                name = f"{test.fact}[].{node.field}"
+                if item.get(node.field) is None and name not in out:
                     out.append(name)
         return out
 
@@ -385,6 +405,25 @@ class _Builder:
         found = self.tables.recall(key)
         return found if found is not None else self.tables.keep(key, make())
 
+    def only_if(self, cid: str) -> str | None:
+        """For a cause not known to apply to this VM (its OS unknown, say), what its notes and logs are for."""
+        cause = self.edition.causes[cid]
+        if cause.applies is None or self.value(cause.applies) is not None:
+            return None
+        cond = cause.applies
+        text = self.finding_text(cond.finding) if isinstance(cond, FindingRef) else phrase(cond, self.edition, self.lang)
+        return self.ui["only_if"].format(text)
+
+    def concerns(self, cid: str) -> bool:
+        """Whether a cause's notes and logs may concern this VM: not when the cause does not apply to it."""
+        return self.memory.statuses[cid][0] != "not_applicable"
+
+    def labelled_notes(self, cid: str) -> list[str]:
+        """The cause's notes, each labelled with what it is for when it is unknown whether the cause applies."""
+        label = self.only_if(cid)
+        notes = self.notes(self.edition.causes[cid])
+        return notes if label is None else [f"({label}) {note}" for note in notes]
+
     def notes(self, cause: Cause) -> list[str]:
         key = ("notes", cause.id, *(self.flat.get(name) for name in self.tables.param_facts))
         return list(self.shared(key, lambda: tuple(self._notes(cause))))
@@ -413,6 +452,7 @@ class _Builder:
             rank=rank,
             cause=cid,
             title=self.edition.fill(cause.title, self.lang),
+            why=self.edition.fill(cause.summary, self.lang, self.flat),
             steps=self.steps(cause.steps),
             logs=list(cause.logs),
             notes=self.notes(cause),
@@ -462,11 +502,18 @@ class _Builder:
                 escalate=escalate,
             )
             if escalate:
-                logs = _unique([log for cid in walk_ids for log in edition.causes[cid].logs])
+                # The logs of the causes that may concern this VM; one kept only for some VMs says which.
+                sources = [(log, self.only_if(cid)) for cid in walk_ids if self.concerns(cid) for log in edition.causes[cid].logs]
+                logs = _unique([log for log, _ in sources])
+                always = {log for log, label in sources if label is None}
+                only_if = {log: label for log, label in reversed(sources) if label is not None and log not in always}
                 escalation = self.shared(
-                    ("escalation", observed.id),
+                    ("escalation", observed.id, *logs, *sorted(only_if.items())),
                     lambda: Escalation(
-                        title=edition.escalation_title.get(self.lang), text=edition.escalation(logs).get(self.lang), logs=logs
+                        title=edition.escalation_title.get(self.lang),
+                        text=edition.escalation(logs).get(self.lang),
+                        logs=logs,
+                        only_if=only_if,
                     ),
                 )
         ranked = sorted(self.memory.remedies.items(), key=lambda item: (item[1], order.index(item[0])))
@@ -487,7 +534,7 @@ class _Builder:
         ]
         unknown = self.unknown_facts(causes, walk_ids)
         shown = _unique([cid for cid in walk_ids] + [cid for cid, _ in ranked])
-        notes = _unique([n for cid in shown for n in self.notes(edition.causes[cid])])
+        notes = _unique([n for cid in shown if self.concerns(cid) for n in self.labelled_notes(cid)])
         return Report(
             kb_version=self.kb_version,
             edition=edition.id,
@@ -519,7 +566,7 @@ class _Builder:
                 ("unknown", name, *needed[name]),
                 lambda: UnknownFact(
                     fact=name,  # noqa: B023 (called at once)
-                    description=self.tables.fact_texts.get(name) or catalog[name].description,  # noqa: B023
+                    description=self.tables.fact_texts.get(name) or _description(catalog, name),  # noqa: B023
                     needed_by=needed[name],  # noqa: B023
                 ),
             )
@@ -570,6 +617,17 @@ def _fact_texts(engine: Reasoner, lang: str) -> dict[str, str]:
     except KnowledgeBaseError:  # a knowledge base without usable questions: the model's descriptions
         return {}
     return {fact: engine.edition.fill(bank.get(fact).question, lang) for fact in bank if bank.get(fact) is not None}  # type: ignore[union-attr]
+
+
+def _description(catalog: Mapping[str, FactInfo], name: str) -> str:
+    """A fact's description, or for a field of a list fact's items (``vm.disks[].encrypted``) the field's."""
+    info = catalog.get(name)
+    if info is not None:
+        return info.description
+    base, _, field = name.partition("[].")
+    item = catalog[base].item_field(field)
+    assert item is not None, name
+    return f"{item.description} ({base}, each item)"
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -127,6 +127,7 @@ class Remedy(_Out):
     rank: int = Field(description="1 is first; the observed error's causes come first, in the article's order.")
     cause: str
     title: str
+    why: str = Field(description="Why the cause makes backups fail: the knowledge base's summary of it.")
     steps: list[RemedyStep]
     logs: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
@@ -146,6 +147,10 @@ class Escalation(_Out):
     title: str
     text: str
     logs: list[str]
+    only_if: dict[str, str] = Field(
+        default_factory=dict,
+        description="For a log kept only on some VMs (their OS, say) when it is unknown whether this VM is one: log -> what it is for.",
+    )
 
 
 class Report(_Out):

@@ -109,7 +109,7 @@ def to_text(report: Report, *, style: Style | None = None, explain: bool = False
             out += _remedy_lines(remedy, s, t)
     if report.escalation is not None:
         out += ["", s(report.escalation.title, bold=True), f"  {report.escalation.text}"]
-        out += [f"    {s(log, fg='cyan')}" for log in report.escalation.logs]
+        out += [_only_if(f"    {s(log, fg='cyan')}", report.escalation.only_if.get(log)) for log in report.escalation.logs]
     if report.unknown:
         out += ["", s(t["unknown"], bold=True)]
         for item in report.unknown:
@@ -132,8 +132,12 @@ def _cause_line(cause: CauseResult, prefix: str, s: Style, t: dict[str, Any]) ->
     return f"{prefix}{mark} {ref}{cause.title}\n{' ' * len(prefix)}    {cause.reason}"
 
 
+def _only_if(line: str, label: str | None) -> str:
+    return line if label is None else f"{line} ({label})"
+
+
 def _remedy_lines(remedy: Remedy, s: Style, t: dict[str, Any]) -> list[str]:
-    lines = [f"  {remedy.rank}. {s(remedy.title, bold=True)}"]
+    lines = [f"  {remedy.rank}. {s(remedy.title, bold=True)}", f"     {remedy.why}"]
     for step in remedy.steps:
         lines.append(f"     {step.number}) {step.text}")
         for command in step.commands:
@@ -173,7 +177,7 @@ def to_markdown(report: Report) -> str:
     if report.remedies:
         out += ["", f"### {t['remedies']}"]
         for remedy in report.remedies:
-            out += ["", f"#### {remedy.rank}. {remedy.title}", ""]
+            out += ["", f"#### {remedy.rank}. {remedy.title}", "", remedy.why, ""]
             for step in remedy.steps:
                 out.append(f"{step.number}. {step.text}")
                 for command in step.commands:
@@ -183,7 +187,7 @@ def to_markdown(report: Report) -> str:
                 out += ["", f"{t['logs']}: " + ", ".join(f"`{log}`" for log in remedy.logs)]
     if report.escalation is not None:
         out += ["", f"### {report.escalation.title}", "", report.escalation.text]
-        out += [f"- `{log}`" for log in report.escalation.logs]
+        out += [_only_if(f"- `{log}`", report.escalation.only_if.get(log)) for log in report.escalation.logs]
     if report.unknown:
         out += ["", f"### {t['unknown']}", ""]
         out += [f"- `{u.fact}`: {u.description} ({t['needed_by']}: {', '.join(u.needed_by)})" for u in report.unknown]
