@@ -31,6 +31,7 @@ __all__ = [
     "KnowledgeBaseError",
     "ToolMissingError",
     "ToolFailedError",
+    "StreamError",
 ]
 
 EXIT_OK = 0
@@ -197,3 +198,26 @@ class ToolFailedError(KbEngineError, RuntimeError):
         self.tool = tool
         self.detail = detail
         super().__init__(f"{tool} failed: {detail}")
+
+
+class StreamError(KbEngineError, OSError):
+    """Standard input or output cannot be used: closed, full, or failing (exit code 74, ``EX_IOERR``).
+
+    A closed or full output is the caller's to fix (``>&-``, ``> /dev/full``); the
+    command says so in one line.
+
+    Attributes:
+        stream: ``standard input`` or ``standard output``.
+        reason: what is wrong (``closed``, ``No space left on device``).
+    """
+
+    exit_code = EXIT_IO
+
+    def __init__(self, stream: str, reason: str) -> None:
+        self.stream = stream
+        self.reason = reason
+        verb = "read" if stream == "standard input" else "write" if stream == "standard output" else "use"
+        super().__init__(f"cannot {verb} {stream}: {reason}")
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

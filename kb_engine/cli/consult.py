@@ -277,8 +277,11 @@ class _Session:
     def read(self) -> str | None:
         sys.stdout.write("> ")
         sys.stdout.flush()
-        line = sys.stdin.readline()
-        return None if line == "" else line.strip()
+        from kb_engine.io.streams import stdin_bytes
+
+        # Bytes, so an answer that is not UTF-8 is one more answer to refuse, whatever PYTHONIOENCODING says.
+        raw = stdin_bytes().readline()
+        return None if raw == b"" else raw.decode("utf-8", "replace").strip()
 
     def ask(self, question: Question) -> bool:
         """Ask until the answer changes the state; False at the end of input."""

@@ -6,6 +6,7 @@ rule engine, the graph, Graphviz) inside their own bodies so ``--help`` stays fa
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
@@ -14,7 +15,17 @@ from typing import Any
 
 import click
 
-from kb_engine.errors import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, KbEngineError
+from kb_engine.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_IO,
+    EXIT_OK,
+    EXIT_USAGE,
+    KbEngineError,
+    StreamError,
+)
+from kb_engine.io.streams import guard_closed_streams
 
 from .options import add_global_options
 from .ui import SETTINGS, error
@@ -77,7 +88,9 @@ def cli() -> None:
       5   incomplete: nothing confirmed, but facts that would decide a cause are unknown
       6   some records of a batch were bad (each is reported; the others were diagnosed)
       70  internal error (rerun with --debug)
+      74  standard input or output closed, full or failing
       130 interrupted (Ctrl-C)
+      141 the reader of standard output went away (as when killed by SIGPIPE)
     """
 
 
@@ -109,10 +122,38 @@ _register_commands()
 
 
 def _stdout_gone() -> int:
+    _silence_stdout()
+    return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
     # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    return EXIT_BROKEN_PIPE
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+
+def _stream_error(exc: OSError) -> StreamError:
+    """The stream an I/O error that reached the top came from (files are named by the commands themselves)."""
+    if isinstance(exc, StreamError):
+        return exc
+    reason = exc.strerror or str(exc)
+    if isinstance(exc.filename, str):
+        return StreamError(exc.filename, reason)
+    if exc.errno in _OUTPUT_ERRNOS:
+        return StreamError("standard output", reason)
+    if exc.errno in _INPUT_ERRNOS:
+        return StreamError("standard input", reason)
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return StreamError("standard output", reason)
+    return StreamError("standard input or output", reason)
+
+
+# Errors only writing can give (a full disk, a file too large) and only reading can (`< folder`).
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_INPUT_ERRNOS = frozenset({errno.EISDIR})
 
 
 def _debug(args: list[str]) -> bool:
@@ -124,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the process exit status (the console-script entry point)."""
     args = list(sys.argv[1:] if argv is None else argv)
     SETTINGS.reset()
+    guard_closed_streams()
     try:
         try:
             result = cli.main(args=args, prog_name="kb-engine", standalone_mode=False)
@@ -147,6 +189,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except (BrokenPipeError, _StdoutClosed):
         return _stdout_gone()
+    except OSError as exc:  # standard output full or failing, standard input unreadable: the caller's to fix
+        if _debug(args):
+            traceback.print_exc()
+        stream_error = _stream_error(exc)
+        error(str(stream_error))
+        if stream_error.stream == "standard output":
+            _silence_stdout()
+        return EXIT_IO
     except Exception as exc:
         if _debug(args):  # the traceback, but still exit 70: an uncaught exception would exit 1, "problems found"
             traceback.print_exc()

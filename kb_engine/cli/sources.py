@@ -44,15 +44,19 @@ def read_document(name: str) -> tuple[str, object]:
     Raises:
         InputError: the file is missing, unreadable, too large or not JSON/YAML.
     """
-    from kb_engine.errors import InputError, Problem
+    from kb_engine.errors import InputError, Problem, StreamError
 
     source = "<stdin>" if name == "-" else name
     try:
         if name == "-":
-            raw = sys.stdin.buffer.read(_MAX_BYTES + 1)
+            from kb_engine.io.streams import stdin_bytes
+
+            raw = stdin_bytes().read(_MAX_BYTES + 1)
         else:
             with Path(name).open("rb") as handle:
                 raw = handle.read(_MAX_BYTES + 1)
+    except StreamError:
+        raise
     except FileNotFoundError:
         raise InputError([Problem(source, "", "no such file")]) from None
     except IsADirectoryError:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from kb_engine.errors import InputError, Problem
 from kb_engine.io.read import UniqueKeyLoader
+from kb_engine.io.streams import stdin_bytes
 from kb_engine.knowledge.vocabulary import Facts, InputNote
 
 __all__ = ["FactsSource", "load_facts", "parse_document", "parse_facts_bytes", "parse_facts_text", "validate_facts"]
@@ -57,23 +57,29 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def load_facts(source: FactsSource, *, stdin: IO[str] | None = None) -> Facts:
+def load_facts(source: FactsSource, *, stdin: IO[str] | IO[bytes] | None = None) -> Facts:
     """Load and validate the facts of one VM.
 
     Args:
         source: a :class:`Facts`, a mapping, a path to a JSON or YAML file, or ``"-"`` for standard input.
-        stdin: the stream read for ``"-"`` (defaults to ``sys.stdin``).
+        stdin: the stream read for ``"-"`` (defaults to standard input, read as bytes).
 
     Raises:
         InputError: the file cannot be read or parsed, or the facts are invalid.
+        StreamError: ``"-"`` and standard input is closed.
     """
     if isinstance(source, Facts):
         return source
     if isinstance(source, Mapping):
         return validate_facts(source, "<dict>")
     if str(source) == "-":
-        stream = stdin if stdin is not None else sys.stdin
-        return parse_facts_text(stream.read(_MAX_BYTES + 1), "<stdin>")
+        # Bytes, decoded as a file is: the locale or PYTHONIOENCODING never decides what the facts say.
+        data = (stdin if stdin is not None else stdin_bytes()).read(_MAX_BYTES + 1)
+        if isinstance(data, str):
+            return parse_facts_text(data, "<stdin>")
+        if len(data) > _MAX_BYTES:
+            raise InputError([Problem("<stdin>", "", f"is larger than {_MAX_BYTES // (1024 * 1024)} MiB")])
+        return validate_facts(parse_facts_bytes(data, "<stdin>"), "<stdin>")
     path = Path(source)
     try:
         with path.open("rb") as handle:

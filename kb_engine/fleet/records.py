@@ -14,7 +14,6 @@ non-blank line is a whole JSON object on its own (``{...}``) is; anything else
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import IO, Any, Literal
 
 from kb_engine.errors import InputError, Problem
 from kb_engine.facts.load import parse_facts_text, validate_facts
+from kb_engine.io.streams import stdin_bytes
 from kb_engine.knowledge.vocabulary import Facts
 
 __all__ = [
@@ -166,11 +166,7 @@ def _line_record(raw: bytes, source: str, number: int, handle: IO[bytes]) -> Ite
 def _read_one(name: str, input_format: InputFormat, stdin: IO[bytes] | None) -> Iterator[Record]:
     source = "<stdin>" if name == "-" else name
     if name == "-":
-        handle = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
-        if handle is None:
-            yield Record(source, None, b"", "standard input is closed")
-            return
-        yield from _read_stream(handle, source, input_format)
+        yield from _read_stream(stdin if stdin is not None else stdin_bytes(), source, input_format)
         return
     mode = input_format
     if mode == "auto" and name.lower().endswith(JSON_LINES_SUFFIXES):
@@ -218,7 +214,7 @@ def read_records(
     Args:
         inputs: paths, or ``-`` for standard input.
         input_format: ``auto``, ``jsonl`` or ``document`` (see the module's description).
-        stdin: the binary stream read for ``-`` (default: ``sys.stdin.buffer``).
+        stdin: the binary stream read for ``-`` (default: standard input, as bytes).
     """
     for name in inputs:
         yield from _read_one(name, input_format, stdin)
