@@ -8,6 +8,8 @@ so code that embeds kb_engine can catch either.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +34,7 @@ __all__ = [
     "ToolMissingError",
     "ToolFailedError",
     "StreamError",
+    "show_value",
 ]
 
 EXIT_OK = 0
@@ -56,6 +59,78 @@ EXIT_INTERRUPTED = 130
 """Stopped by Ctrl-C (128 + SIGINT)."""
 EXIT_BROKEN_PIPE = 141
 """The reader of stdout went away (128 + SIGPIPE), as for any program killed by SIGPIPE."""
+
+
+SHOWN_CHARACTERS = 80
+"""The longest a value is shown in an error message; longer ones are cut with an ellipsis."""
+
+# Shown as \\uXXXX: C0/C1 controls, lone surrogates, line and paragraph separators, bidirectional overrides.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(text: str) -> str:
+    named = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    return _UNSAFE.sub(lambda m: named.get(m.group(), f"\\u{ord(m.group()):04x}"), text)
+
+
+def _shown(value: object, budget: int, seen: set[int]) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        if abs(value) < 10**30:
+            return str(value)
+        digits = int(value.bit_length() * math.log10(2)) + 1
+        return f"{'-' if value < 0 else ''}<a number of about {digits} digits>"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else ("-inf" if value < 0 else "inf"))
+    if isinstance(value, str):
+        return '"' + _escape(value[: budget + 1]).replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        if id(value) in seen:
+            return "<itself>"  # a YAML alias inside its own anchor (&x [*x])
+        seen = seen | {id(value)}
+        parts: list[str] = []
+        used = 0
+        items = value.items() if isinstance(value, dict) else sorted(value, key=repr) if isinstance(value, (set, frozenset)) \
+            else value
+        for item in items:
+            if used > budget:
+                parts.append("...")
+                break
+            if isinstance(value, dict):
+                key, inner = item
+                part = f"{_shown(key, budget - used, seen)}: {_shown(inner, budget - used, seen)}"
+            else:
+                part = _shown(item, budget - used, seen)
+            parts.append(part)
+            used += len(part) + 2
+        open_, close = ("{", "}") if isinstance(value, (dict, set, frozenset)) else ("[", "]")
+        return open_ + ", ".join(parts) + close
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{len(value)} bytes>"
+    isoformat = getattr(value, "isoformat", None)  # a YAML date or timestamp
+    if callable(isoformat):
+        try:
+            return _escape(str(isoformat()))
+        except Exception:  # noqa: BLE001 (any object's own method may fail: the type name says enough)
+            pass
+    return f"<{type(value).__name__}>"
+
+
+def show_value(value: object, limit: int = SHOWN_CHARACTERS) -> str:
+    """Any value as an error message shows it: JSON-like, one line, printable, at most ``limit`` characters.
+
+    Safe for whatever a document can hold: sets, dates, non-string keys, a list
+    that contains itself, a number of thousands of digits, control characters
+    and lone surrogates (shown as ``\\uXXXX``); never raises.
+    """
+    try:
+        text = _shown(value, limit, set())
+    except RecursionError:
+        text = "<nested too deeply to show>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 
-from kb_engine.errors import InputError, Problem
+from kb_engine.errors import InputError, Problem, show_value
 from kb_engine.knowledge.model import suggest
 from kb_engine.knowledge.questions import QuestionBank, questions_for
 from kb_engine.knowledge.vocabulary import FactValue, fact_catalog, read_version
@@ -77,7 +76,7 @@ def answer_format(fact: str, lang: str = "en", questions: QuestionBank | None = 
 
 def _bad(fact: str, text: str, lang: str, message: str | None = None, questions: QuestionBank | None = None) -> InputError:
     t = _t(lang)
-    problem = Problem("answer", fact, message or t["bad"], json.dumps(text, ensure_ascii=False), answer_format(fact, lang, questions))
+    problem = Problem("answer", fact, message or t["bad"], show_value(text), answer_format(fact, lang, questions))
     return InputError([problem], summary=f"{'回答が正しくありません' if lang == 'ja' else 'invalid answer'}")
 
 

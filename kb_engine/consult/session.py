@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kb_engine.diagnosis import diagnose
 from kb_engine.engine.evaluate import CauseStatus, cause_walk, evaluate_edition
-from kb_engine.errors import InputError, Problem
+from kb_engine.errors import InputError, Problem, show_value
 from kb_engine.facts.documents import facts_document, set_fact
 from kb_engine.facts.load import validate_facts
 from kb_engine.knowledge.conditions import FactRef
@@ -323,7 +323,7 @@ def _prepare(
         other = selected.code(given)
         if other is None or other.id != entry.id:
             raise InputError(
-                [Problem(source, "observed_error", f"differs from the code being consulted ({code})", json.dumps(given))],
+                [Problem(source, "observed_error", f"differs from the code being consulted ({code})", show_value(given))],
                 summary="the facts name another error code",
             )
     skipped_set = frozenset(skipped)

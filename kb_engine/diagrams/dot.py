@@ -27,8 +27,20 @@ Attrs = Mapping[str, str | int | float]
 _HEADER = f"// {MARK}"
 
 
+class HtmlLabel(str):
+    """An HTML-like label built by this module's label builders (:func:`_html`): the only text left unquoted.
+
+    Any other value, whatever it looks like (a knowledge-base text such as
+    ``<B>x</B>``), is written as a quoted string, so text from data can never
+    become markup, nor close a label and add nodes.
+    """
+
+    __slots__ = ()
+
+
 def _q(text: str) -> str:
-    """A DOT double-quoted string."""
+    """A DOT double-quoted string (control characters, which ``dot`` rejects, shown as U+FFFD)."""
+    text = text.translate(_CONTROL)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
@@ -36,15 +48,15 @@ def _attrs(attrs: Attrs) -> str:
     parts = []
     for key in sorted(attrs):
         value = attrs[key]
-        if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
+        if isinstance(value, HtmlLabel):
             parts.append(f"{key}={value}")
         else:
             parts.append(f"{key}={_q(str(value))}")
     return "[" + ", ".join(parts) + "]"
 
 
-_CONTROL = dict.fromkeys([*range(0x20), 0x7F], "\ufffd")
-_CONTROL[ord("\n")] = "\n"  # kept: white space in an HTML-like label
+_CONTROL = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029], "\ufffd")
+_CONTROL[ord("\n")] = "\n"  # kept: white space in an HTML-like label, and \n in a quoted string
 
 
 def _h(text: str) -> str:
@@ -52,9 +64,9 @@ def _h(text: str) -> str:
     return _escape(text.translate(_CONTROL), quote=True)
 
 
-def _html(inner: str) -> str:
+def _html(inner: str) -> HtmlLabel:
     """An HTML-like label from markup whose texts went through :func:`_h`."""
-    return "<" + inner + ">"
+    return HtmlLabel("<" + inner + ">")
 
 
 _LEFT = '<BR ALIGN="LEFT"/>'
@@ -102,32 +114,32 @@ def _step_lines(step: StepText) -> list[str]:
     return out
 
 
-def _node_label(node: Node, lang: str, mark: str | None) -> str:
+def _node_label(node: Node, lang: str, mark: str | None) -> HtmlLabel:
     """The HTML-like label of a tree node; ``mark`` is an overlay's status line."""
     head = [f"<B>{_h(mark)}</B>"] if mark else []
     if node.kind in ("question", "choice"):
         lines = head + [f"<B>{_h(node.label)}</B>"] + _lines(node.title, columns=32)
         if node.fact:
             lines.append(_small(_h(f"{word('fact', lang)}: {node.fact}")))
-        return "<" + "<BR/>".join(lines) + ">"
+        return _html("<BR/>".join(lines))
     if node.kind == "start":
         lines = head + [f'<B><FONT POINT-SIZE="15">{_h(node.title)}</FONT></B>']
         for extra in node.lines:
             lines += _lines(extra, columns=56)
-        return "<" + "<BR/>".join(lines) + ">"
+        return _html("<BR/>".join(lines))
     if node.kind == "cause":
         lines = head + [f"<B>{line}</B>" for line in _lines(node.title, columns=52)]
         lines.append(f"<U>{_h(word('remedy', lang))}</U>")
         for step in node.steps:
             lines += _step_lines(step)
-        return "<" + _LEFT.join(lines) + _LEFT + ">"
+        return _html(_LEFT.join(lines) + _LEFT)
     lines = head + [f"<B>{line}</B>" for line in _lines(node.title, columns=52)]
     for extra in node.lines:
         lines += _lines(extra, columns=52)
     if node.logs:
         lines.append(f"<U>{_h(word('logs', lang))}</U>")
         lines += [_INDENT + _mono(log) for log in node.logs]
-    return "<" + _LEFT.join(lines) + _LEFT + ">"
+    return _html(_LEFT.join(lines) + _LEFT)
 
 
 _NODE_STYLE: dict[str, dict[str, str | int | float]] = {
@@ -149,7 +161,7 @@ def _graph_head(name: str, title_lines: Iterable[str], lang: str, rankdir: str) 
         f"// Language: {lang}",
         f"digraph {_q(name)} {{",
         "  " + "graph " + _attrs({
-            "rankdir": rankdir, "label": f"<{title}>", "labelloc": "t", "labeljust": "l", "fontname": FONT,
+            "rankdir": rankdir, "label": _html(title), "labelloc": "t", "labeljust": "l", "fontname": FONT,
             "fontsize": 14, "nodesep": 0.35, "ranksep": 0.4, "newrank": "true", "pad": 0.3,
             "charset": "UTF-8", "comment": MARK,
         }) + ";",
@@ -383,7 +395,7 @@ _KIND_STYLE: dict[str, dict[str, str | int | float]] = {
 }
 
 
-def _graph_label(g: nx.DiGraph, node: str, lang: str, mark: str | None) -> str:
+def _graph_label(g: nx.DiGraph, node: str, lang: str, mark: str | None) -> HtmlLabel:
     data = g.nodes[node]
     kind = data["kind"]
     head = [f"<B>{_h(mark)}</B>"] if mark else []
@@ -412,27 +424,27 @@ def _graph_label(g: nx.DiGraph, node: str, lang: str, mark: str | None) -> str:
         lines = head + _lines(ref + data[f"text_{lang}"], columns=32)
     else:
         lines = head + _lines(data["test"], columns=36)
-    return "<" + "<BR/>".join(lines) + ">"
+    return _html("<BR/>".join(lines))
 
 
 def _poster_legend(lang: str, with_overlay: bool) -> list[str]:
     out = [
         "  subgraph cluster_legend {",
-        "    graph " + _attrs({"label": f"<<B>{_h(word('legend', lang))}</B>>", "style": "rounded", "color": GREY,
+        "    graph " + _attrs({"label": _html(f"<B>{_h(word('legend', lang))}</B>"), "style": "rounded", "color": GREY,
                                 "fontsize": 12, "labeljust": "l"}) + ";",
     ]
     previous = None
     for kind, key in (("error_code", "legend_code"), ("cause", "legend_cause"), ("sub_cause", "legend_sub_cause"),
                       ("finding", "legend_finding"), ("condition", "legend_condition"), ("procedure", "legend_procedure")):
         nid = f"legend_{kind}"
-        out.append(f"    {nid} " + _attrs({**_KIND_STYLE[kind], "label": f"<{_h(word(key, lang))}>", "fontsize": 11}) + ";")
+        out.append(f"    {nid} " + _attrs({**_KIND_STYLE[kind], "label": _html(_h(word(key, lang))), "fontsize": 11}) + ";")
         if previous is not None:
             out.append(f"    {previous} -> {nid} " + _attrs({"style": "invis"}) + ";")
         previous = nid
     if with_overlay:
         notes = [word("legend_path", lang), word("legend_ruled_out", lang), word("legend_unknown", lang)]
         text = _LEFT.join(_h(n) for n in notes) + _LEFT
-        out.append("    legend_notes " + _attrs({"shape": "plaintext", "label": f"<{text}>", "fontsize": 11}) + ";")
+        out.append("    legend_notes " + _attrs({"shape": "plaintext", "label": _html(text), "fontsize": 11}) + ";")
         out.append(f"    {previous} -> legend_notes " + _attrs({"style": "invis"}) + ";")
     out.append("  }")
     return out

@@ -16,7 +16,7 @@ from typing import IO, Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from kb_engine.errors import InputError, Problem
+from kb_engine.errors import InputError, Problem, show_value
 from kb_engine.io.read import UniqueKeyLoader
 from kb_engine.io.streams import stdin_bytes
 from kb_engine.knowledge.vocabulary import Facts, InputNote
@@ -151,7 +151,7 @@ def validate_facts(data: object, source: str) -> Facts:
     if not isinstance(data, Mapping):
         _refuse_azure_output(data, source)
         raise InputError(
-            [Problem(source, "", "must be a mapping of facts (a JSON object)", _show(data), "an object such as {\"vm\": {\"os\": \"linux\"}}")]
+            [Problem(source, "", "must be a mapping of facts (a JSON object)", show_value(data), "an object such as {\"vm\": {\"os\": \"linux\"}}")]
         )
     notes: list[InputNote] = []
     try:
@@ -191,13 +191,16 @@ def _problems(exc: ValidationError, data: object, source: str) -> Iterable[Probl
             yield Problem(source, path, message, None, ", ".join(allowed))
         elif kind in {"enum"}:
             expected = error.get("ctx", {}).get("expected", "")
-            yield Problem(source, path, "not an allowed value", _show(value), str(expected))
+            yield Problem(source, path, "not an allowed value", show_value(value), str(expected))
         elif kind == "value_error" and not loc:
             for item in str(error["msg"]).removeprefix("Value error, ").split("; "):
                 yield Problem(source, "", f"contradictory facts: {item}")
+        elif kind == "string_unicode":  # pydantic's own refusal of a lone surrogate, in our words
+            found = next((f"U+{ord(c):04X}" for c in str(value) if "\ud800" <= c <= "\udfff"), "U+D800")
+            yield Problem(source, path, f"is not valid Unicode text: it holds a lone surrogate ({found})", show_value(value))
         else:
             message = str(error["msg"]).removeprefix("Value error, ")
-            yield Problem(source, path, message, _show(value) if not isinstance(value, dict) else None, _allowed(kind, error))
+            yield Problem(source, path, message, show_value(value) if not isinstance(value, dict) else None, _allowed(kind, error))
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -262,6 +265,3 @@ def _allowed(kind: str, error: Any) -> str | None:
     return None
 
 
-def _show(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 80 else text[:77] + "..."

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from kb_engine.errors import InputError, Problem
+from kb_engine.errors import InputError, Problem, show_value
 from kb_engine.facts.load import parse_facts_text, validate_facts
 from kb_engine.io.streams import stdin_bytes
 from kb_engine.knowledge.vocabulary import Facts
@@ -102,13 +102,10 @@ def parse_record(record: Record) -> Facts:
     except RecursionError:
         raise InputError([Problem(label, "", "is nested too deeply")]) from None
     if not isinstance(data, dict):
-        raise InputError([Problem(label, "", "must be a JSON object of facts, one VM per line", _show(data))])
+        raise InputError([Problem(label, "", "must be a JSON object of facts, one VM per line", show_value(data))])
     return validate_facts(data, label)
 
 
-def _show(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def records_from_lines(lines: Iterable[bytes | str], source: str = "<input>", *, first_line: int = 1) -> Iterator[Record]:

@@ -23,8 +23,10 @@ from pydantic import (
     PrivateAttr,
     ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .waagent_conf import read_value
 
@@ -326,8 +328,53 @@ ProtectionStateField = Annotated[
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=False, use_enum_values=False)
 
+NAME_FIELDS = frozenset({"name", "lock_name"})
+"""Fields that name something (shown in headings and single report lines): no line breaks or tabs either."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BREAK = re.compile("[\t\n\r\x85\u2028\u2029]")
 
-class Disk(BaseModel):
+
+def check_text(value: str, *, name: bool = False) -> str:
+    """Refuse text no report can show faithfully: a lone surrogate, a control character (in a name, a line break).
+
+    Raises:
+        PydanticCustomError: ``text_surrogate`` or ``text_control``, naming the character's code point.
+    """
+    found = _SURROGATE.search(value)
+    if found is not None:
+        raise PydanticCustomError("text_surrogate", "is not valid Unicode text: it holds a lone surrogate (U+{code})",
+                                  {"code": f"{ord(found.group()):04X}"})
+    found = _CONTROL.search(value) or (_BREAK.search(value) if name else None)
+    if found is not None:
+        raise PydanticCustomError("text_control", "holds a control character (U+{code}), which {what} cannot hold",
+                                  {"code": f"{ord(found.group()):04X}", "what": "a name" if name else "text"})
+    return value
+
+
+def _check_texts(value: object, name: bool) -> None:
+    if isinstance(value, str):
+        check_text(value, name=name)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_texts(item, name)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_texts(key, True)
+            _check_texts(item, name)
+
+
+class _Model(BaseModel):
+    """A part of the facts: every text in it is checked by :func:`check_text`."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _texts(cls, value: object, info: ValidationInfo) -> object:
+        _check_texts(value, info.field_name in NAME_FIELDS)
+        return value
+
+
+class Disk(_Model):
     """One disk attached to the VM."""
 
     model_config = _STRICT
@@ -338,7 +385,7 @@ class Disk(BaseModel):
     os_disk: bool | None = Field(None, description="This is the OS disk.")
 
 
-class Extension(BaseModel):
+class Extension(_Model):
     """One VM extension and its provisioning state."""
 
     model_config = _STRICT
@@ -356,7 +403,7 @@ class Extension(BaseModel):
         return self.name.rsplit(".", 1)[-1].casefold() in _BACKUP_NAMES_FOLDED
 
 
-class VM(BaseModel):
+class VM(_Model):
     """The virtual machine itself."""
 
     model_config = _STRICT
@@ -402,7 +449,7 @@ def _conf_value(value: object, info: ValidationInfo) -> object:
 ConfValue = Annotated[str, BeforeValidator(_conf_value)]
 
 
-class WaagentConf(BaseModel):
+class WaagentConf(_Model):
     """Options read from /etc/waagent.conf (Linux), as the agent reads them: an end-of-line comment,
     quotes and blanks around a value are not part of it."""
 
@@ -426,7 +473,7 @@ class WaagentConf(BaseModel):
     )
 
 
-class Agent(BaseModel):
+class Agent(_Model):
     """The Azure VM agent (Windows Azure Guest Agent, or waagent on Linux)."""
 
     model_config = _STRICT
@@ -442,7 +489,7 @@ class Agent(BaseModel):
     waagent_conf: WaagentConf | None = Field(None, description="Options from /etc/waagent.conf (Linux).")
 
 
-class Network(BaseModel):
+class Network(_Model):
     """What the VM can reach."""
 
     model_config = _STRICT
@@ -458,7 +505,7 @@ class Network(BaseModel):
     )
 
 
-class RestorePointGroup(BaseModel):
+class RestorePointGroup(_Model):
     """The resource group Azure Backup keeps restore point collections in."""
 
     model_config = _STRICT
@@ -481,7 +528,7 @@ class RestorePointGroup(BaseModel):
         return self
 
 
-class Backup(BaseModel):
+class Backup(_Model):
     """The VM's backup configuration and jobs."""
 
     model_config = _STRICT
@@ -535,7 +582,7 @@ def _nullable(section: type[BaseModel]) -> BeforeValidator:
     return BeforeValidator(_null_is_unknown, json_schema_input_type=section | None)
 
 
-class Facts(BaseModel):
+class Facts(_Model):
     """Everything known about one VM. Absent or null means unknown."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

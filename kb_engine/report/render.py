@@ -6,6 +6,7 @@ asks only on a terminal, never with ``NO_COLOR`` set).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -62,6 +63,36 @@ def _plain(text: str, **_: object) -> str:
     return text
 
 
+# Never printed as they are: C0/C1 controls (a terminal obeys them), line breaks inside one text (a fake
+# line), bidirectional overrides (text shown in another order than it reads). Facts validation refuses
+# them in names; a report built by other means, or from a knowledge base that lint did not pass, may hold some.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _printable_text(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, str):
+        if _UNPRINTABLE.search(value) is None:
+            return value, False
+        return _UNPRINTABLE.sub(lambda m: " " if m.group() in "\n\t\r" else "\ufffd", value), True
+    if isinstance(value, list):
+        pairs = [_printable_text(v) for v in value]
+        return [v for v, _ in pairs], any(c for _, c in pairs)
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        changed = False
+        for key, item in value.items():
+            out[key], c = _printable_text(item)
+            changed = changed or c
+        return out, changed
+    return value, False
+
+
+def _printable(report: Report) -> Report:
+    """The report with every text one printable line: control characters shown as U+FFFD, breaks as spaces."""
+    data, changed = _printable_text(report.model_dump())
+    return type(report).model_validate(data) if changed else report
+
+
 def to_text(report: Report, *, style: Style | None = None, explain: bool = False) -> str:
     """The report for a terminal: observed code, causes with status, numbered steps, what is unknown.
 
@@ -71,6 +102,7 @@ def to_text(report: Report, *, style: Style | None = None, explain: bool = False
         explain: append the derivation of every confirmed cause and true finding as a tree.
     """
     s = style or _plain
+    report = _printable(report)
     t = _LABELS[report.lang]
     out: list[str] = []
     title = f"{t['report']}: {report.vm}" if report.vm else t["report"]
@@ -152,15 +184,22 @@ def _remedy_lines(remedy: Remedy, s: Style, t: dict[str, Any]) -> list[str]:
 
 
 def to_markdown(report: Report) -> str:
-    """The report as Markdown, ready to paste into a ticket."""
+    """The report as Markdown, ready to paste into a ticket.
+
+    Every text is escaped (a VM named ``*x* [y](z)`` is shown as written, never
+    as emphasis or a link) and every command is a code span that its own
+    backticks cannot close.
+    """
+    report = _printable(report)
+    m = _md
     t = _LABELS[report.lang]
-    out = [f"## {t['report']}" + (f": {report.vm}" if report.vm else "")]
-    out.append(f"*{t['edition']} {report.edition} · {t['kb']} {report.kb_version} · {t['verdict'][report.verdict]}*")
+    out = [f"## {t['report']}" + (f": {m(report.vm)}" if report.vm else "")]
+    out.append(f"*{t['edition']} {m(report.edition)} · {t['kb']} {m(report.kb_version)} · {t['verdict'][report.verdict]}*")
     if report.observed is not None:
         obs = report.observed
-        out += ["", f"### {t['observed']}: `{obs.code}`", "", obs.message]
+        out += ["", f"### {t['observed']}: {_code(obs.code)}", "", m(obs.message)]
         if obs.advice:
-            out += ["", f"> {obs.advice}"]
+            out += ["", f"> {m(obs.advice)}"]
         out += ["", f"### {t['causes']}", "", t["table"], "|---|---|---|---|"]
         number = 0
         for cause in obs.causes:
@@ -169,39 +208,52 @@ def to_markdown(report: Report) -> str:
                 num = str(number)
             else:
                 num = "↳"
-            ref = f"({cause.ref}) " if cause.ref else ""
-            out.append(f"| {num} | {ref}{_cell(cause.title)} | **{t['status'][cause.status]}** | {_cell(cause.reason)} |")
+            ref = f"({m(cause.ref)}) " if cause.ref else ""
+            out.append(f"| {num} | {ref}{m(cause.title)} | **{t['status'][cause.status]}** | {m(cause.reason)} |")
     if report.expected_codes:
         out += ["", f"### {t['expected']}", ""]
-        out += [f"- `{' / '.join(c.names)}`: {c.message}" for c in report.expected_codes]
+        out += [f"- {_code(' / '.join(c.names))}: {m(c.message)}" for c in report.expected_codes]
     if report.remedies:
         out += ["", f"### {t['remedies']}"]
         for remedy in report.remedies:
-            out += ["", f"#### {remedy.rank}. {remedy.title}", "", remedy.why, ""]
+            out += ["", f"#### {remedy.rank}. {m(remedy.title)}", "", m(remedy.why), ""]
             for step in remedy.steps:
-                out.append(f"{step.number}. {step.text}")
+                out.append(f"{step.number}. {m(step.text)}")
                 for command in step.commands:
-                    label = f"{command.label}: " if command.label else ""
-                    out.append(f"   - {label}`{command.command}`")
+                    label = f"{m(command.label)}: " if command.label else ""
+                    out.append(f"   - {label}{_code(command.command)}")
             if remedy.logs:
-                out += ["", f"{t['logs']}: " + ", ".join(f"`{log}`" for log in remedy.logs)]
+                out += ["", f"{t['logs']}: " + ", ".join(_code(log) for log in remedy.logs)]
     if report.escalation is not None:
-        out += ["", f"### {report.escalation.title}", "", report.escalation.text]
-        out += [_only_if(f"- `{log}`", report.escalation.only_if.get(log)) for log in report.escalation.logs]
+        out += ["", f"### {m(report.escalation.title)}", "", m(report.escalation.text)]
+        out += [_only_if(f"- {_code(log)}", report.escalation.only_if.get(log)) for log in report.escalation.logs]
     if report.unknown:
         out += ["", f"### {t['unknown']}", ""]
-        out += [f"- `{u.fact}`: {u.description} ({t['needed_by']}: {', '.join(u.needed_by)})" for u in report.unknown]
+        out += [f"- {_code(u.fact)}: {m(u.description)} ({t['needed_by']}: {m(', '.join(u.needed_by))})" for u in report.unknown]
     if report.notes:
         out += ["", f"### {t['notes']}", ""]
-        out += [f"- {note}" for note in report.notes]
+        out += [f"- {m(note)}" for note in report.notes]
     if report.input_notes:
         out += ["", f"### {t['input_notes']}", ""]
-        out += [f"- {note}" for note in report.input_notes]
+        out += [f"- {m(note)}" for note in report.input_notes]
     return "\n".join(out) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def _md(text: str) -> str:
+    """Text shown as written in Markdown (and in a table cell): its punctuation escaped, on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", text.replace("\n", " "))
+
+
+def _code(text: str) -> str:
+    """A code span that backticks inside the text cannot close (CommonMark: a longer fence)."""
+    text = text.replace("\n", " ")
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""  # so a backtick at either end is not read as part of the fence
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def explain_tree(report: Report) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from fastapi import FastAPI
@@ -11,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kb_engine.errors import InputError, Problem, ToolFailedError, ToolMissingError
+from kb_engine.errors import InputError, Problem, ToolFailedError, ToolMissingError, show_value
 
 from .problems import HttpProblem, problem_response, summary
 
@@ -26,8 +25,7 @@ def _request_id(request: Request) -> str | None:
 
 
 def _show(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return show_value(value)
 
 
 def _respond(request: Request, kind: str, detail: str, problems: tuple[Problem, ...] = (), headers: dict[str, str] | None = None, status: int | None = None) -> Response:
