@@ -40,7 +40,8 @@ BAD_LINES = [
 def _body(seed: int, count: int) -> bytes:
     """Generated VMs as JSON Lines, with the bad lines, a blank line and a name that needs escaping among them."""
     lines = [json.dumps(doc, ensure_ascii=False) for doc in random_facts(seed, count, OBSERVABLE_IN_BOTH_EDITIONS)]
-    lines.insert(3, json.dumps({"name": "vm \u2028 \"quoted\" <b>&\u0007", "vm": {"os": "linux"}}, ensure_ascii=False))
+    # Control characters and line separators are refused in names; these need escaping all the same.
+    lines.insert(3, json.dumps({"name": "vm \"quoted\" <b>& \\ 日本", "vm": {"os": "linux"}}, ensure_ascii=False))
     lines.insert(5, "")
     for index, bad in enumerate(BAD_LINES):
         lines.insert(7 + 11 * index, bad)
@@ -48,7 +49,7 @@ def _body(seed: int, count: int) -> bytes:
 
 
 def _answers(text: str) -> list[dict[str, Any]]:
-    """The answer's lines, which end at line feeds only (U+2028 in a name is written as it is)."""
+    """The answer's lines, which end at line feeds only (U+2028 in a text would be written as it is)."""
     assert text.endswith("\n") or not text
     return [json.loads(line) for line in text.split("\n")[:-1]]
 
