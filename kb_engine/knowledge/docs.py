@@ -19,8 +19,9 @@ from .vocabulary import fact_catalog
 __all__ = ["SECTIONS", "codes_table", "facts_table", "refresh"]
 
 
-def facts_table() -> str:
-    """Every fact a facts file may give, with its kind and allowed values."""
+def facts_table(kb: KnowledgeBase | None = None) -> str:
+    """Every fact a facts file may give, with its kind and allowed values; an informational fact says so and why."""
+    informational = (kb if kb is not None else default_kb()).informational
     rows = ["| fact | kind | allowed values | meaning |", "|---|---|---|---|"]
     for info in fact_catalog().values():
         if info.kind == "list":
@@ -29,7 +30,10 @@ def facts_table() -> str:
             allowed = ", ".join(f"`{v}`" for v in info.values)
         else:
             allowed = {"bool": "`true`, `false`", "int": "whole number", "version": "dotted version, e.g. `2.2.53`"}.get(info.kind, "text")
-        rows.append(f"| `{info.name}` | {info.kind} | {allowed} | {info.description} |")
+        meaning = info.description
+        if info.name in informational:
+            meaning += f" *Informational: {informational[info.name].en}*"
+        rows.append(f"| `{info.name}` | {info.kind} | {allowed} | {meaning} |")
     return "\n".join(rows)
 
 

@@ -169,3 +169,4 @@ class EditionsFile(_Model):
     editions: list[EditionData] = Field(min_length=1)
     params: dict[str, ParamData] = Field(default_factory=dict)
     escalation: EscalationData
+    informational: dict[str, TextData] = Field(default_factory=dict)

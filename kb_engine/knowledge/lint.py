@@ -18,6 +18,9 @@ The checks, by id:
 * ``code-without-causes``: an error code with no cause;
 * ``unconfirmable-cause``: no combination of facts confirms the cause;
 * ``unused-finding``: no cause, step or other used finding refers to the finding;
+* ``unused-fact``: the facts model accepts a fact that no rule, step, variant or
+  text of any edition reads, and ``editions.yaml`` does not declare it
+  ``informational`` (with the reason);
 * ``missing-translation``: a text blank in one language, or a Japanese text
   without a single kana or kanji while its English has letters;
 * ``alias-collision``: an alias equal (ignoring case) to another entry's code
@@ -42,7 +45,7 @@ from .conditions import Test, parse_condition, refs_of, walk
 from .confirmable import confirmable, mentioned_values
 from .files import FILES
 from .load import kb_root, load_kb
-from .model import Edition, KnowledgeBase, Text, all_conditions
+from .model import Edition, KnowledgeBase, Text, all_conditions, facts_used
 from .questions import QUESTIONS_FILE, load_questions
 from .vocabulary import fact_catalog
 
@@ -57,6 +60,7 @@ CHECKS: tuple[str, ...] = (
     "code-without-causes",
     "unconfirmable-cause",
     "unused-finding",
+    "unused-fact",
     "missing-translation",
     "alias-collision",
     "questions",
@@ -122,6 +126,7 @@ def lint_kb(kb: KnowledgeBase) -> list[LintFinding]:
         found += _unused_findings(edition)
         found += _missing_translations(edition)
         found += _alias_collisions(edition)
+    found += _unused_facts(kb)
     order = {check: i for i, check in enumerate(CHECKS)}
     return sorted(found, key=lambda f: (order[f.check], kb.edition_ids.index(f.edition) if f.edition else -1))
 
@@ -372,6 +377,28 @@ def _unused_findings(edition: Edition) -> list[LintFinding]:
         LintFinding("unused-finding", edition.id, f"finding {fid}", "no cause or step of the edition uses this finding")
         for fid in edition.findings
         if fid not in used
+    ]
+
+
+def facts_read(kb: KnowledgeBase) -> set[str]:
+    """Every fact some rule, step, variant or text placeholder of some edition reads."""
+    read: set[str] = set()
+    for edition in kb.editions:
+        for _, cond in all_conditions(edition):
+            read |= facts_used(cond, edition)
+        read |= {param.fact for param in edition.params.values() if param.fact is not None}
+    return read
+
+
+def _unused_facts(kb: KnowledgeBase) -> list[LintFinding]:
+    read = facts_read(kb)
+    return [
+        LintFinding(
+            "unused-fact", None, f"fact {name}",
+            "no rule of any edition reads this fact; make a rule read it, or declare it under informational in editions.yaml with the reason",
+        )
+        for name in fact_catalog()
+        if name not in read and name not in kb.informational
     ]
 
 

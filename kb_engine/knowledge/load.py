@@ -134,7 +134,14 @@ class _Builder:
         )
         if self.problems:
             raise KnowledgeBaseError(_dedupe(self.problems))
-        return KnowledgeBase(editions_file.kb_version, editions, self.label)
+        catalog = fact_catalog()
+        for name in editions_file.informational:
+            if name not in catalog:
+                self.fail("editions.yaml", f"informational.{name}", f"unknown fact {name!r}; the facts model defines: {', '.join(catalog)}")
+        if self.problems:
+            raise KnowledgeBaseError(_dedupe(self.problems))
+        informational = {name: _text(text) for name, text in editions_file.informational.items()}
+        return KnowledgeBase(editions_file.kb_version, editions, self.label, informational)
 
     def check_editions(self, data: EditionsFile) -> None:
         seen: set[str] = set()

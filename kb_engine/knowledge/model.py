@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kb_engine.errors import Problem, UnknownEditionError, UnknownErrorCodeError
 
@@ -257,6 +257,8 @@ class KnowledgeBase:
     kb_version: str
     editions: tuple[Edition, ...]
     source: str
+    informational: Mapping[str, Text] = field(default_factory=dict)
+    """Facts no rule reads, on purpose: fact name -> why (shown for context, documented in the README)."""
 
     @property
     def edition_ids(self) -> tuple[str, ...]:

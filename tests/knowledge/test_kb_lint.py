@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kb_engine.errors import KnowledgeBaseError
 from kb_engine.knowledge import confirmable as confirmable_module
 from kb_engine.knowledge.lint import CHECKS, LintFinding, lint, lint_kb
 from kb_engine.knowledge.load import load_kb
@@ -317,3 +318,30 @@ def test_a_knowledge_base_without_questions_cannot_be_consulted_and_lint_says_so
     """Deleting questions.yaml gives one `questions` finding naming the missing file."""
     (kb_copy / "questions.yaml").unlink()
     assert [(f.check, f.where, f.message) for f in lint(kb_copy)] == [("questions", "questions.yaml", "missing file")]
+
+
+def test_a_fact_no_rule_reads_and_not_declared_informational_is_reported(edit: Edit) -> None:
+    """Without its informational declaration, backup.instant_restore_points (read by no rule) is an `unused-fact` finding."""
+    path = edit("editions.yaml", "  backup.instant_restore_points:\n", "  backup_instant_restore_points_gone:\n")
+    with pytest.raises(KnowledgeBaseError):
+        load_kb(path)  # an informational name that is no fact is refused on load
+    path = edit("editions.yaml", "  backup_instant_restore_points_gone:\n", "  backup.job_in_progress:\n")
+    findings = lint(path)
+    assert [(f.check, f.edition, f.where) for f in findings] == [("unused-fact", None, "fact backup.instant_restore_points")]
+    assert "informational" in findings[0].message
+
+
+def test_every_fact_is_read_by_a_rule_or_documented_as_informational() -> None:
+    """The facts model's every fact is read by some rule, or the README's facts table says why it is informational."""
+    from kb_engine.knowledge.docs import facts_table
+    from kb_engine.knowledge.lint import facts_read
+    from kb_engine.knowledge.vocabulary import fact_catalog
+
+    kb = load_kb()
+    read = facts_read(kb)
+    table = facts_table(kb)
+    for name in fact_catalog():
+        if name not in read:
+            (row,) = [line for line in table.splitlines() if line.startswith(f"| `{name}` |")]
+            assert "*Informational: " in row, name
+    assert "vm.power_state" in read
