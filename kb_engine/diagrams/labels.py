@@ -7,8 +7,13 @@ few words the diagrams add around them (yes, no, legend entries).
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-__all__ = ["LANGS", "MARK", "WRAP_COLUMNS", "word", "width", "wrap"]
+if TYPE_CHECKING:
+    from budoux import Parser
+
+__all__ = ["LANGS", "MARK", "WRAP_COLUMNS", "phrases", "word", "width", "wrap"]
 
 LANGS = ("en", "ja")
 
@@ -143,18 +148,21 @@ _NO_START = set("、。，．・：；？！ー」』）〕］｝〉》】)]},.:
 _NO_END = set("「『（〔［｛〈《【([{")
 
 
-def _tokens(text: str) -> list[str]:
-    """Units a line may break between: runs of non-wide characters (words) and single wide characters."""
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _units(text: str) -> list[str]:
+    """Units a line may break between: runs of non-wide characters (words), single wide characters, spaces."""
     out: list[str] = []
     buf = ""
     for ch in text:
-        wide = unicodedata.east_asian_width(ch) in ("W", "F")
         if ch == " ":
             if buf:
                 out.append(buf)
                 buf = ""
             out.append(" ")
-        elif wide:
+        elif _wide(ch):
             if buf:
                 out.append(buf)
                 buf = ""
@@ -163,6 +171,40 @@ def _tokens(text: str) -> list[str]:
             buf += ch
     if buf:
         out.append(buf)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _phrase_parser() -> Parser:
+    import budoux  # imported on first Japanese text only
+
+    return budoux.load_default_japanese_parser()
+
+
+def phrases(text: str) -> list[str]:
+    """Japanese text cut between its phrases (BudouX's: a word with its particles); other text whole."""
+    return _phrase_parser().parse(text) if any(_wide(ch) for ch in text) else [text]
+
+
+def _phrases(text: str, columns: int) -> list[str]:
+    """Japanese text in BudouX's phrases (a word and its particles), each kept whole when it fits a line:
+    spaces between phrases are units of their own; a phrase too long for a line breaks at its spaces, then
+    between its characters."""
+    out: list[str] = []
+    for phrase in _phrase_parser().parse(text):
+        core = phrase.strip(" ")
+        if phrase.startswith(" "):
+            out.append(" ")
+        if core:
+            out += [core] if width(core) <= columns else _units(core)
+        if phrase.endswith(" ") and core:
+            out.append(" ")
+    return out
+
+
+def _tokens(text: str, columns: int) -> list[str]:
+    """Units a line may break between: words and spaces; Japanese phrases (BudouX) when the text has any."""
+    out = _phrases(text, columns) if any(_wide(ch) for ch in text) else _units(text)
     # Glue forbidden breaks: closing punctuation to what precedes it, opening to what follows.
     glued: list[str] = []
     for tok in out:
@@ -178,14 +220,15 @@ def _tokens(text: str) -> list[str]:
 def wrap(text: str, columns: int = WRAP_COLUMNS) -> list[str]:
     """Wrap text into lines of at most ``columns`` display columns.
 
-    Breaks at spaces, and between Japanese characters (not before closing nor
-    after opening punctuation); a single word longer than a line (a URL, a
-    command) stays whole.
+    Breaks at spaces, and in Japanese between phrases (BudouX's: a word with its
+    particles), or between characters in a phrase too long for a line, never
+    before closing nor after opening punctuation; a single word longer than a
+    line (a URL, a command) stays whole.
     """
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
-        for tok in _tokens(paragraph):
+        for tok in _tokens(paragraph, columns):
             if tok == " ":
                 if line:
                     line += " "

@@ -4,7 +4,9 @@ Labels are escaped with Mermaid's entity codes (``#quot;``, ``#35;``...), so a
 quote, ``<`` or ``#`` in the knowledge base cannot break the diagram. Lines are
 broken only between the parts of a label (title, each step, each command):
 Mermaid wraps each part itself at :data:`WRAPPING_WIDTH` pixels (set in the
-front matter), so words are never broken twice; cause leaves and the
+front matter), so words are never broken twice; Japanese parts carry ``<wbr>``
+between their phrases (BudouX's) and a style sheet (:data:`JA_CSS`) that breaks
+them only there; cause leaves and the
 escalation leaf are left-aligned. Each tree
 stays well under Mermaid's default limits (50,000 characters of text, 500
 edges); :data:`MAX_TEXT_SIZE` and :data:`MAX_EDGES` name them for the tests.
@@ -14,11 +16,11 @@ from __future__ import annotations
 
 import json
 
-from .labels import MARK, word
+from .labels import MARK, phrases, word
 from .style import OKABE_ITO, TINT
 from .tree import Node, StepText, Tree
 
-__all__ = ["MAX_EDGES", "MAX_TEXT_SIZE", "WRAPPING_WIDTH", "escape", "tree_mermaid"]
+__all__ = ["JA_CSS", "MAX_EDGES", "MAX_TEXT_SIZE", "WRAPPING_WIDTH", "escape", "tree_mermaid"]
 
 MAX_TEXT_SIZE = 50_000
 """Mermaid's default ``maxTextSize``: longer diagram text is refused."""
@@ -26,6 +28,9 @@ MAX_EDGES = 500
 """Mermaid's default ``maxEdges``."""
 WRAPPING_WIDTH = 360
 """Where Mermaid wraps a label line, in pixels (its default, 200, makes remedies long and narrow)."""
+
+JA_CSS = ".nodeLabel, .cluster-label span { word-break: keep-all; overflow-wrap: anywhere; }"
+"""Japanese labels break only where a ``<wbr>`` (between two phrases) or a space is, unless a phrase is wider than a line."""
 
 _ENTITIES = {"#": "#35;", '"': "#quot;", "&": "#amp;", "<": "#lt;", ">": "#gt;", "`": "#96;", "|": "#124;"}
 
@@ -39,15 +44,18 @@ def _join(lines: list[str]) -> str:
     return '"' + "<br/>".join(lines) + '"'
 
 
-def _wrapped(text: str) -> list[str]:
-    return [escape(line) for line in text.split("\n")]
+def _wrapped(text: str, lang: str) -> list[str]:
+    """The lines of a text; in Japanese, ``<wbr>`` between its phrases: where Mermaid may break a line (see JA_CSS)."""
+    if lang != "ja":
+        return [escape(line) for line in text.split("\n")]
+    return ["<wbr>".join(escape(phrase) for phrase in phrases(line)) for line in text.split("\n")]
 
 
-def _step(step: StepText) -> list[str]:
+def _step(step: StepText, lang: str) -> list[str]:
     out: list[str] = []
     if step.heading:
-        out += _wrapped(f"-- {step.heading}")
-    out += _wrapped(f"{step.number}. {step.text}")
+        out += _wrapped(f"-- {step.heading}", lang)
+    out += _wrapped(f"{step.number}. {step.text}", lang)
     if step.command:
         out.append(escape(f"`{step.command}`"))
     for label, command in step.variants:
@@ -59,23 +67,23 @@ def _step(step: StepText) -> list[str]:
 
 def _node(node: Node, lang: str) -> str:
     if node.kind in ("question", "choice"):
-        lines = [escape(node.label)] + _wrapped(node.title)
+        lines = [escape(node.label)] + _wrapped(node.title, lang)
         if node.fact:
             lines.append(escape(f"({word('fact', lang)}: {node.fact})"))
         return f"{node.id}{{{{{_join(lines)}}}}}"
     if node.kind == "start":
         lines = [escape(f"{word('error_code', lang)}: {node.title}")]
         for extra in node.lines:
-            lines += _wrapped(extra)
+            lines += _wrapped(extra, lang)
         return f"{node.id}([{_join(lines)}])"
     if node.kind == "cause":
-        lines = _wrapped(node.title) + [escape(f"{word('remedy', lang)}:")]
+        lines = _wrapped(node.title, lang) + [escape(f"{word('remedy', lang)}:")]
         for step in node.steps:
-            lines += _step(step)
+            lines += _step(step, lang)
         return f"{node.id}[{_join(lines)}]"
-    lines = _wrapped(node.title)
+    lines = _wrapped(node.title, lang)
     for extra in node.lines:
-        lines += _wrapped(extra)
+        lines += _wrapped(extra, lang)
     if node.logs:
         lines.append(escape(f"{word('logs', lang)}:"))
         lines += [escape(f"`{log}`") for log in node.logs]
@@ -103,6 +111,7 @@ def tree_mermaid(tree: Tree) -> str:
         "  flowchart:",
         "    htmlLabels: true",
         f"    wrappingWidth: {WRAPPING_WIDTH}",
+        *([f"  themeCSS: {json.dumps(JA_CSS)}"] if lang == "ja" else []),
         "---",
         "flowchart TD",
         f"  %% {MARK}",
@@ -112,7 +121,7 @@ def tree_mermaid(tree: Tree) -> str:
         members.setdefault(node.group, []).append(node)
 
     def cluster(group_id: str, heading: str) -> list[str]:
-        lines = [f"  subgraph g_{group_id} [{_join(_wrapped(heading))}]", "    direction TB"]
+        lines = [f"  subgraph g_{group_id} [{_join(_wrapped(heading, lang))}]", "    direction TB"]
         for node in members.get(group_id, []):
             lines.append(f"    {_node(node, lang)}")
         lines.append("  end")

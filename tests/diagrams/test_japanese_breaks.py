@@ -1,0 +1,74 @@
+"""Japanese labels break between phrases ("ディスクが / ありますか"), never inside a word ("ディス / クが")."""
+
+from __future__ import annotations
+
+import re
+
+import budoux
+import pytest
+
+from kb_engine.diagrams import build_tree, tree_mermaid
+from kb_engine.diagrams.labels import width, wrap
+from kb_engine.diagrams.mermaid import JA_CSS
+from kb_engine.knowledge.load import default_kb
+
+PARSER = budoux.load_default_japanese_parser()
+JA_TREES = [(e.id, entry.id) for e in default_kb().editions for entry in e.codes]
+
+
+def _texts(edition_id: str, code: str) -> list[str]:
+    edition = default_kb().edition(edition_id)
+    entry = edition.code(code)
+    assert entry is not None
+    tree = build_tree(edition, entry, "ja")
+    out = [n.title for n in tree.nodes] + [s.text for n in tree.nodes for s in n.steps] + [g.heading for g in tree.groups]
+    return [text for text in out if text]
+
+
+def _phrase_at(text: str, offset: int) -> tuple[bool, str]:
+    """Whether a phrase ends at this offset (counted without spaces), and the phrase that holds it."""
+    at = 0
+    for phrase in PARSER.parse(text):
+        at += len(phrase.replace(" ", ""))
+        if at >= offset:
+            return at == offset, phrase.strip()
+    return True, ""
+
+
+def test_a_reviewed_example() -> None:
+    assert wrap("32 TB (32768 GiB) を超えるディスクがありますか?", 30) == ["32 TB (32768 GiB) を超える", "ディスクがありますか?"]
+    assert wrap("復元ポイント コレクションにロックがありますか？ロックを解除してから、バックアップを再試行します。", 30) == [
+        "復元ポイント コレクションに", "ロックがありますか？ロックを", "解除してから、バックアップを", "再試行します。"]
+
+
+@pytest.mark.parametrize(("edition_id", "code"), JA_TREES)
+def test_wrapped_japanese_lines_end_between_phrases_and_keep_every_character(edition_id: str, code: str) -> None:
+    """Every label text of every Japanese tree, wrapped as the drawings and outlines wrap it: the lines hold the
+    text's characters in order, and each line ends where a phrase ends; only a phrase wider than a line is
+    broken, at its spaces or else between its characters."""
+    for text in _texts(edition_id, code):
+        for columns in (24, 40):
+            lines = wrap(text, columns)
+            assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+            at = 0
+            for line in lines[:-1]:
+                at += len(line.replace(" ", ""))
+                between, phrase = _phrase_at(text, at)
+                assert between or width(phrase) > columns, (text, lines)
+
+
+@pytest.mark.parametrize(("edition_id", "code"), JA_TREES)
+def test_mermaid_breaks_japanese_only_between_phrases(edition_id: str, code: str) -> None:
+    """A Japanese tree's Mermaid keeps its words together (its style sheet) and marks each phrase end with <wbr>."""
+    edition = default_kb().edition(edition_id)
+    entry = edition.code(code)
+    assert entry is not None
+    text = tree_mermaid(build_tree(edition, entry, "ja"))
+    assert f"themeCSS: \"{JA_CSS}\"" in text and "word-break: keep-all" in JA_CSS
+    assert "<wbr>" in text
+    english = tree_mermaid(build_tree(edition, entry, "en"))
+    assert "<wbr>" not in english and "themeCSS" not in english
+    for label in re.findall(r'"([^"\n]*)"', text):
+        for part in label.split("<br/>"):
+            pieces = part.split("<wbr>")
+            assert all(piece for piece in pieces), part
