@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import output_option
+from .options import kb_option, output_option
 from .ui import info, warn
 
 if TYPE_CHECKING:
@@ -132,6 +132,7 @@ Exit codes:
   0   facts written (conflicting sources are warned about on stderr, the fact left unknown)
   2   a file is missing, not JSON, not a document kind it knows, or (without --fleet)
       the documents describe more than one VM
+  4   the --kb directory does not load
 """)
 @click.argument("files", nargs=-1, required=True, metavar="FILE... | -")
 @output_option("Where to write the facts.")
@@ -145,7 +146,9 @@ Exit codes:
     help="The files describe many VMs (az vm list, az disk list, az backup job list ...): "
     "write one facts document per VM, as JSON Lines. Resource Graph exports always are.",
 )
-def from_azure_command(files: tuple[str, ...], output: str, fmt: str, provenance: bool, fleet: bool) -> None:
+@kb_option("The knowledge base the facts are for (default: the shipped one): a failed backup job's error code "
+           "becomes observed_error only when it knows the code.")
+def from_azure_command(files: tuple[str, ...], output: str, fmt: str, provenance: bool, fleet: bool, kb_path: str | None) -> None:
     """Turn Azure JSON documents into facts: one document for one VM, or JSON Lines for many.
 
     Each FILE is az CLI JSON output, an ARM response body or a REST example file:
@@ -173,13 +176,18 @@ def from_azure_command(files: tuple[str, ...], output: str, fmt: str, provenance
 
     if files.count("-") > 1:
         raise click.UsageError("standard input (-) can be read only once")
+    known_codes = None
+    if kb_path is not None:
+        from kb_engine.knowledge.load import load_kb
+
+        known_codes = frozenset(load_kb(kb_path).all_code_names())
     documents = [read_document(name) for name in files]
     if fleet or any(is_fleet(data) for _, data in documents):
         if fmt != "json":
             raise click.UsageError("--format yaml cannot hold one facts document per VM; the fleet is written as JSON Lines")
-        _write_fleet(documents, output, provenance)
+        _write_fleet(documents, output, provenance, known_codes)
         return
-    result = facts_from_azure(documents)
+    result = facts_from_azure(documents, known_codes=known_codes)
     _summary([source for source, _ in documents], result.provenance, result.conflicts, result.notes)
     data: object = result.facts
     if provenance:
@@ -192,12 +200,12 @@ def from_azure_command(files: tuple[str, ...], output: str, fmt: str, provenance
     write_output(output, render(data, fmt))
 
 
-def _write_fleet(documents: list[tuple[str, object]], output: str, provenance: bool) -> None:
+def _write_fleet(documents: list[tuple[str, object]], output: str, provenance: bool, known_codes: frozenset[str] | None) -> None:
     """One JSON line per VM; a summary and the notes (each with its VM) on stderr."""
     from kb_engine.facts.azure_fleet import facts_from_fleet
     from kb_engine.io.write import write_output
 
-    fleet = facts_from_fleet(documents)
+    fleet = facts_from_fleet(documents, known_codes=known_codes)
     lines = []
     for vm in fleet.vms:
         record: object = vm.result.facts

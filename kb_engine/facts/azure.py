@@ -25,7 +25,7 @@ disagreeing documents become conflicts. Documents that describe different VMs
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -40,12 +40,15 @@ __all__ = ["KINDS", "as_document", "facts_from_azure", "facts_of_documents", "re
 _UNDERSTOOD = "; ".join(KINDS.values()) + "; each also as a REST example file, an ARM response body or Resource Graph rows"
 
 
-def facts_from_azure(documents: Sequence[tuple[str, object]]) -> MergeResult:
+def facts_from_azure(documents: Sequence[tuple[str, object]], *, known_codes: Collection[str] | None = None) -> MergeResult:
     """One facts document from any mix of Azure documents.
 
     Args:
         documents: ``(source name, parsed JSON value)`` pairs; the source name (a file
             name, ``<stdin>``) is used in provenance, conflicts and error messages.
+        known_codes: the error codes and aliases of the knowledge base the facts are for
+            (a failed job's code becomes ``observed_error`` only when it is one of them);
+            None for the shipped knowledge base's.
 
     Returns:
         The merged facts, which facts came from which document, the conflicts between
@@ -76,16 +79,17 @@ def facts_from_azure(documents: Sequence[tuple[str, object]]) -> MergeResult:
         )
     if problems:
         raise InputError(problems, summary="the documents describe more than one VM")
-    return facts_of_documents(parsed)
+    return facts_of_documents(parsed, known_codes=known_codes)
 
 
-def facts_of_documents(parsed: Sequence[AzureDocument]) -> MergeResult:
-    """One facts document from recognised documents that all describe one VM.
+def facts_of_documents(parsed: Sequence[AzureDocument], *, known_codes: Collection[str] | None = None) -> MergeResult:
+    """One facts document from recognised documents that all describe one VM (``known_codes``: see
+    :func:`facts_from_azure`).
 
     Raises:
         InputError: a document is nested too deeply to map.
     """
-    context = context_of(parsed)
+    context = replace(context_of(parsed), known_codes=None if known_codes is None else frozenset(known_codes))
     notes = list(context.notes)
     partials: list[tuple[str, Mapping[str, Any]]] = []
     for doc in parsed:

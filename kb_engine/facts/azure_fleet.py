@@ -22,7 +22,7 @@ when two VMs of the export share a name).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -76,11 +76,13 @@ def is_fleet(data: object) -> bool:
     return listing.graph
 
 
-def facts_from_fleet(documents: Sequence[tuple[str, object]]) -> FleetResult:
+def facts_from_fleet(documents: Sequence[tuple[str, object]], *, known_codes: Collection[str] | None = None) -> FleetResult:
     """One facts document per VM from Resource Graph exports and ``az`` list outputs.
 
     Args:
         documents: ``(source name, parsed JSON value)`` pairs: every page of every export.
+        known_codes: the knowledge base's error codes and aliases (see
+            :func:`~kb_engine.facts.azure.facts_from_azure`); None for the shipped one's.
 
     Returns:
         The VMs with their facts, and notes on the export (rows set aside, missing pages).
@@ -147,7 +149,7 @@ def facts_from_fleet(documents: Sequence[tuple[str, object]]) -> FleetResult:
             else as_document(source, kind, items, listings[source])
             for (source, kind), items in vm.docs.items()
         ]
-        result = facts_of_documents(_in_order(docs))
+        result = facts_of_documents(_in_order(docs), known_codes=known_codes)
         name = vm.vm_id if names[vm.name.casefold()] > 1 and vm.vm_id else vm.name
         facts = {**result.facts, "name": name}
         out.append(VmFacts(name, vm.vm_id, replace(result, facts=facts)))

@@ -88,6 +88,8 @@ class Context:
         vm_disk_ids: the VM's managed disk ids, case-folded (VM model).
         policy_ids: the backup policy ids the protected items name, case-folded.
         notes: remarks made while working these out.
+        known_codes: the error codes (and aliases) of the knowledge base diagnosis will use;
+            None for the shipped one's.
     """
 
     vm_id: str | None = None
@@ -96,6 +98,7 @@ class Context:
     vm_disk_ids: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
     policy_ids: frozenset[str] = frozenset()
+    known_codes: frozenset[str] | None = None
 
 
 Partial = dict[str, Any]
@@ -730,7 +733,7 @@ def map_jobs(doc: AzureDocument, ctx: Context, notes: list[str]) -> Partial:
         for detail in _list(latest.get("errorDetails")):
             code = _dict(detail).get("errorCode")
             if isinstance(code, str) and _ERROR_CODE_RE.match(code.strip()) and len(code) <= 120:
-                if _known_code(code.strip()):
+                if _known_code(code.strip(), ctx.known_codes):
                     partial["observed_error"] = code.strip()
                 else:
                     unknown = code.strip()
@@ -770,11 +773,13 @@ def _cannot_show_running(doc: AzureDocument, backups: list[Mapping[str, Any]]) -
     return None
 
 
-def _known_code(code: str) -> bool:
-    """Whether the shipped knowledge base knows the code (or alias), so diagnosis can use it."""
+def _known_code(code: str, known: frozenset[str] | None) -> bool:
+    """Whether the knowledge base knows the code (or alias), so diagnosis can use it (None: the shipped one)."""
     from kb_engine.errors import KbEngineError
     from kb_engine.knowledge.load import default_kb
 
+    if known is not None:
+        return code in known
     try:
         return code in default_kb().all_code_names()
     except KbEngineError:

@@ -155,3 +155,36 @@ def test_diagnose_given_azure_output_on_stdin_names_dash() -> None:
     result = run("diagnose", "-", stdin=(AZURE / "VirtualMachine_Get_InstanceView.json").read_text(encoding="utf-8"))
     assert result.returncode == 2
     assert "kb-engine facts from-azure -" in result.stderr
+
+
+def test_from_azure_reads_a_failed_jobs_code_against_the_kb_given(tmp_path: Path) -> None:
+    """A job failed with a spelling only a modified knowledge base knows (an alias added there): with --kb it is
+    the observed error, and diagnose --kb reads it; without --kb, the shipped knowledge base does not know it, so
+    it is left out with a note. A --kb that does not load exits 4."""
+    kb = tmp_path / "kb"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "kb_engine" / "knowledge" / "data", kb)
+    codes = kb / "codes.yaml"
+    text = codes.read_text(encoding="utf-8")
+    old = "    aliases: [ExtensionOperationFailedForManagedDisks]\n"
+    assert text.count(old) == 1
+    codes.write_text(text.replace(old, "    aliases: [ExtensionOperationFailedForManagedDisks, SnapshotOfManagedDisksFailed]\n"), encoding="utf-8")
+    doc = json.loads((AZURE / "GetJobDetails.json").read_text(encoding="utf-8"))
+    job = doc["responses"]["200"]["body"]
+    job["properties"].update(status="Failed", errorDetails=[{"errorCode": "SnapshotOfManagedDisksFailed"}])
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(job), encoding="utf-8")
+
+    shipped = run("facts", "from-azure", path)
+    assert shipped.returncode == 0, shipped.stderr
+    assert "observed_error" not in json.loads(shipped.stdout)
+    assert "SnapshotOfManagedDisksFailed, a code the knowledge base does not know" in shipped.stderr
+
+    given = run("facts", "from-azure", path, "--kb", kb)
+    assert given.returncode == 0, given.stderr
+    assert json.loads(given.stdout)["observed_error"] == "SnapshotOfManagedDisksFailed"
+    report = run("diagnose", "-", "--kb", kb, "--edition", "2019-07", "--format", "json", stdin=given.stdout)
+    assert json.loads(report.stdout)["observed"]["entry"] == "ExtentionOperationFailedForManagedDisks", report.stderr
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    assert run("facts", "from-azure", path, "--kb", broken).returncode == 4
