@@ -151,3 +151,22 @@ def test_a_vm_without_ade_has_no_encrypted_disk_over_the_limit() -> None:
     doc["vm"] = {**doc["vm"], "encrypted": False, "disks": [{"size_gib": 5000}]}
     (cause,) = [c for c in diagnose(doc).causes if c.id == "disk_too_large"]
     assert cause.status == "ruled_out"
+
+
+def test_a_logs_label_in_markdown_is_shown_as_written() -> None:
+    """The label saying what a log is for is text from the knowledge base: Markdown shows it, never markup made of it."""
+    from markdown_it import MarkdownIt
+
+    doc = {
+        "observed_error": "UserErrorGuestAgentStatusUnavailable",
+        "vm": {"power_state": "running", "shutdown_in_guest": False},
+        "agent": {"installed": True, "status": "ready", "service_running": True, "version": "2.2.53",
+                  "latest_version": "2.2.53", "dotnet_version": "4.8"},
+        "network": {"dhcp_enabled": True, "azure_outbound": True},
+        "extensions": [],
+    }
+    report = diagnose(doc, "2019-07")
+    assert report.escalation is not None
+    escalation = report.escalation.model_copy(update={"only_if": {log: "only if: *Linux* [x](y)" for log in report.escalation.logs}})
+    html = MarkdownIt("commonmark").render(to_markdown(report.model_copy(update={"escalation": escalation})))
+    assert "only if: *Linux* [x](y)" in html and "<em>Linux</em>" not in html and 'href="y"' not in html

@@ -226,7 +226,8 @@ def to_markdown(report: Report) -> str:
                 out += ["", f"{t['logs']}: " + ", ".join(_code(log) for log in remedy.logs)]
     if report.escalation is not None:
         out += ["", f"### {m(report.escalation.title)}", "", m(report.escalation.text)]
-        out += [_only_if(f"- {_code(log)}", report.escalation.only_if.get(log)) for log in report.escalation.logs]
+        labels = {log: m(label) for log, label in report.escalation.only_if.items()}
+        out += [_only_if(f"- {_code(log)}", labels.get(log)) for log in report.escalation.logs]
     if report.unknown:
         out += ["", f"### {t['unknown']}", ""]
         out += [f"- {_code(u.fact)}: {m(u.description)} ({t['needed_by']}: {m(', '.join(u.needed_by))})" for u in report.unknown]
