@@ -201,4 +201,5 @@ def entity_data(ed: Edition, kind: Kind, item: Any, lang: str) -> dict[str, Any]
         "text": ed.fill(finding.text, lang),
         "question": ed.fill(finding.question, lang),
         "when": to_data(finding.when),
+        "unknown_when": to_data(finding.unknown_when) if finding.unknown_when is not None else None,
     }

@@ -77,6 +77,7 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "finding": "Finding",
         "question": "Question",
         "test": "Test",
+        "unknown_when": "Unknown while",
         "used_by": "Used by",
         "and": " and ",
         "or": " or ",
@@ -127,6 +128,7 @@ _LABELS: Mapping[str, Mapping[str, str]] = {
         "finding": "所見",
         "question": "質問",
         "test": "判定",
+        "unknown_when": "次の間は不明",
         "used_by": "使用箇所",
         "and": " かつ ",
         "or": " または ",
@@ -288,6 +290,8 @@ def finding_section(edition: Edition, finding: Finding, lang: str, level: int = 
     lines.append(f"- {_label(lang, 'cause_id')}: `{finding.id}`")
     lines.append(f"- {_label(lang, 'question')}: {edition.fill(finding.question, lang)}")
     lines.append(f"- {_label(lang, 'test')}: {_inline(finding.when, edition, lang)}")
+    if finding.unknown_when is not None:
+        lines.append(f"- {_label(lang, 'unknown_when')}: {_inline(finding.unknown_when, edition, lang)}")
     users = [c for c in edition.causes.values() if _uses_finding(c, finding.id)]
     if users:
         lines.append(f"- {_label(lang, 'used_by')}: " + ", ".join(f"{cause_label(c)} (`{c.id}`)" for c in users))

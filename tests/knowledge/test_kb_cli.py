@@ -210,3 +210,11 @@ def test_every_command_help_has_an_example(command: tuple[str, ...]) -> None:
     assert result.returncode == 0, result.stderr
     assert "Example" in result.stdout
     assert "kb-engine " + " ".join(command) in result.stdout
+
+
+def test_kb_show_says_when_a_finding_cannot_be_judged() -> None:
+    """`kb show finding:agent_not_ready` gives the power-state guard, in JSON and in text."""
+    data = json.loads(run("kb", "show", "finding:agent_not_ready", "--format", "json").stdout)
+    assert data["unknown_when"] == {"fact": "vm.power_state", "ne": "running"}
+    assert "Unknown while: `vm.power_state ≠ running`" in run("kb", "show", "finding:agent_not_ready").stdout
+    assert json.loads(run("kb", "show", "finding:rp_group_locked", "--format", "json").stdout)["unknown_when"] is None
