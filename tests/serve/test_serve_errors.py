@@ -92,6 +92,7 @@ def test_without_the_token_every_v1_route_and_metrics_are_401(guarded: TestClien
     for response in (
         guarded.post("/v1/diagnose", content=facts_file("linux-agent-outdated.yaml"), headers={**YAML, **headers}),
         guarded.get("/v1/kb/editions", headers=headers),
+        guarded.post("/v1/diagnose/batch", content=b'{"vm": {"os": "linux"}}\n', headers={"Content-Type": "application/x-ndjson", **headers}),
         guarded.get("/metrics", headers=headers),
     ):
         problem(response, 401, "unauthorized")

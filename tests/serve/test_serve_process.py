@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from factsgen import random_facts
 from serve_helpers import FACTS
 
 KB_ENGINE = str(Path(sys.executable).parent / "kb-engine")
@@ -75,3 +77,42 @@ def test_start_serve_and_stop_on_sigterm(tmp_path: Path) -> None:
     access = [e for e in events if e["logger"] == "kb_engine.serve.access"]
     assert [(e["route"], e["status"]) for e in access][-2:] == [("/v1/diagnose", 200), ("/v1/diagnose", 401)]
     assert events[-1]["message"] == "stopped"
+
+
+def test_a_batch_streams_and_a_client_that_leaves_frees_its_worker() -> None:
+    """One worker, no queue: a long batch answers its first line long before its last; the client closes the
+    connection after that line; the worker is given back (a new batch is served, not refused with 429) well
+    before the time limit, which would otherwise have held it."""
+    body = "".join(json.dumps(doc) + "\n" for doc in random_facts(20261206, 3000)).encode("utf-8")
+    with subprocess.Popen(
+        [KB_ENGINE, "serve", "--port", "0", "--workers", "1", "--queue", "0", "--time-limit", "120", "--no-access-log"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    ) as server:
+        try:
+            port = read_events(server.stderr, "listening on", time.monotonic() + 60)[-1]["port"]
+            base = f"http://127.0.0.1:{port}"
+            ready = time.monotonic() + 60
+            while request(f"{base}/readyz")[0] != 200:
+                assert time.monotonic() < ready, "never ready"
+                time.sleep(0.1)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            connection.request("POST", "/v1/diagnose/batch?backend=experta&format=json&explain=true", body,
+                               {"Content-Type": "application/x-ndjson"})
+            answer = connection.getresponse()
+            assert answer.status == 200
+            first = json.loads(answer.readline())
+            assert first["schema_version"] and first["vm"] == "random-20261206-0", first  # the first VM's report
+            connection.close()  # the client leaves with 2,999 VMs to go
+            served = time.monotonic() + 30
+            while (status := request(f"{base}/v1/diagnose/batch", b'{"vm": {"os": "linux"}}\n',
+                                     {"Content-Type": "application/x-ndjson"})[0]) == 429:
+                assert time.monotonic() < served, "the worker was not given back"
+                time.sleep(0.2)
+            assert status == 200
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            finally:
+                if server.poll() is None:
+                    server.kill()
