@@ -46,15 +46,18 @@ def read_document(name: str) -> tuple[str, object]:
     """
     from kb_engine.errors import InputError, Problem, StreamError
 
+    from kb_engine.io.read import input_limits
+
     source = "<stdin>" if name == "-" else name
+    limit = input_limits(_MAX_BYTES).max_bytes
     try:
         if name == "-":
             from kb_engine.io.streams import stdin_bytes
 
-            raw = stdin_bytes().read(_MAX_BYTES + 1)
+            raw = stdin_bytes().read(limit + 1)
         else:
             with Path(name).open("rb") as handle:
-                raw = handle.read(_MAX_BYTES + 1)
+                raw = handle.read(limit + 1)
     except StreamError:
         raise
     except FileNotFoundError:
@@ -63,8 +66,9 @@ def read_document(name: str) -> tuple[str, object]:
         raise InputError([Problem(source, "", "is a directory, not a JSON file")]) from None
     except OSError as exc:
         raise InputError([Problem(source, "", f"cannot be read: {exc.strerror or exc}")]) from None
-    if len(raw) > _MAX_BYTES:
-        raise InputError([Problem(source, "", f"is larger than {_MAX_BYTES // (1024 * 1024)} MiB")])
+    if len(raw) > limit:
+        raise InputError([Problem(source, "", f"is larger than {limit // (1024 * 1024)} MiB (the limit; "
+                                              "KB_ENGINE_MAX_INPUT_MIB sets it)")])
     return source, _parse(_decode(raw, source), source)
 
 
@@ -80,22 +84,23 @@ def _decode(raw: bytes, source: str) -> str:
 
 
 def _parse(text: str, source: str) -> object:
-    import yaml
-
     from kb_engine.errors import InputError, Problem
+    from kb_engine.io.read import input_limits, parse_json, parse_yaml
 
     if not text.strip():
         raise InputError([Problem(source, "", "is empty; expected a JSON document")])
+    limits = input_limits(_MAX_BYTES)
     try:
-        return json.loads(text)
-    except RecursionError:
-        raise InputError([Problem(source, "", "is nested too deeply")]) from None
+        return parse_json(text, source, limits)
+    except InputError:
+        raise
     except ValueError as json_error:
         try:
-            return yaml.safe_load(text)
-        except (yaml.YAMLError, ValueError, TypeError, RecursionError):
-            message = f"is not valid JSON: {json_error}"
-            raise InputError([Problem(source, "", message)]) from None
+            return parse_yaml(text, source, limits)
+        except InputError as yaml_error:
+            if not yaml_error.problems[0].message.startswith("is not valid"):
+                raise  # a limit passed, an alias or a tag: that is the problem to name
+            raise InputError([Problem(source, "", f"is not valid JSON: {json_error}")]) from None
 
 
 def _conflict_json(conflict: Conflict) -> dict[str, Any]:

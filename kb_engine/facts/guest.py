@@ -35,7 +35,6 @@ with a note. Nothing here concludes "false" from silence.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from kb_engine.errors import InputError, Problem
+from kb_engine.io.read import input_limits, parse_json
 from kb_engine.knowledge.vocabulary import ExtensionState, parse_version
 
 from .guest_network import dhcp_evidence
@@ -281,8 +281,8 @@ def _last_reported_version(tree: GuestTree) -> str | None:
 
 def _reported_version(text: str) -> str | None:
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
+        data = parse_json(text, "status file", input_limits())
+    except ValueError:
         return None
     if isinstance(data, dict) and isinstance(data.get("__status__"), dict):
         data = data["__status__"]
@@ -429,8 +429,8 @@ def _extensions_config(tree: GuestTree, rel: str, text: str) -> tuple[int, list[
 def _vm_settings(tree: GuestTree, rel: str, text: str) -> tuple[int, list[str]] | None:
     """``(extensionsLastModifiedTickCount or -1, extension names)`` of a Fast Track VmSettings; None from Fabric."""
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
+        data = parse_json(text, rel, input_limits())
+    except ValueError:
         tree.notes.append(f"/{rel}: not valid JSON; ignored")
         return None
     if not isinstance(data, dict) or not isinstance(data.get("extensionGoalStates", []), list):
@@ -457,8 +457,8 @@ def _extension_state(tree: GuestTree, status_dir: str) -> str | None:
     if text is None:
         return None
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
+        data = parse_json(text, rel, input_limits())
+    except ValueError:
         tree.notes.append(f"/{rel}: not valid JSON; the extension's state is unknown")
         return None
     entry = data[0] if isinstance(data, list) and data else data

@@ -21,7 +21,8 @@ import configparser
 import re
 from dataclasses import dataclass, field
 
-import yaml
+from kb_engine.errors import InputError
+from kb_engine.io.read import input_limits, parse_yaml
 
 from .guest_tree import GuestTree
 
@@ -88,9 +89,9 @@ def _netplan(tree: GuestTree, found: DhcpEvidence) -> None:
         if text is None:
             continue
         try:
-            doc = yaml.safe_load(text)
-        except (yaml.YAMLError, ValueError, RecursionError):
-            tree.notes.append(f"/{rel}: not valid YAML; ignored")
+            doc = parse_yaml(text, rel, input_limits())
+        except InputError as exc:
+            tree.notes.append(f"/{rel}: {exc.problems[0].message}; ignored")
             continue
         network = doc.get("network") if isinstance(doc, dict) else None
         for section in ("ethernets", "bonds", "bridges", "vlans"):

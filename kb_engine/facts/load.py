@@ -8,7 +8,6 @@ but :class:`~kb_engine.errors.InputError` for bad input.
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -17,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from kb_engine.errors import InputError, Problem, show_value
-from kb_engine.io.read import UniqueKeyLoader
+from kb_engine.io.read import UniqueKeyLoader, decode_text, input_limits, parse_json, parse_yaml
 from kb_engine.io.streams import stdin_bytes
 from kb_engine.knowledge.vocabulary import Facts, InputNote
 
@@ -25,8 +24,6 @@ __all__ = ["FactsSource", "load_facts", "parse_document", "parse_facts_bytes", "
 
 FactsSource = Facts | Mapping[str, Any] | str | Path
 """What :func:`load_facts` accepts: a model, a dict, a path, or ``"-"`` for standard input."""
-
-_MAX_BYTES = 4 * 1024 * 1024
 
 
 class _FactsLoader(UniqueKeyLoader):
@@ -42,19 +39,6 @@ def _float_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
 
 
 _FactsLoader.add_constructor("tag:yaml.org,2002:float", _float_as_text)
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
-    return out
 
 
 def load_facts(source: FactsSource, *, stdin: IO[str] | IO[bytes] | None = None) -> Facts:
@@ -74,16 +58,14 @@ def load_facts(source: FactsSource, *, stdin: IO[str] | IO[bytes] | None = None)
         return validate_facts(source, "<dict>")
     if str(source) == "-":
         # Bytes, decoded as a file is: the locale or PYTHONIOENCODING never decides what the facts say.
-        data = (stdin if stdin is not None else stdin_bytes()).read(_MAX_BYTES + 1)
+        data = (stdin if stdin is not None else stdin_bytes()).read(input_limits().max_bytes + 1)
         if isinstance(data, str):
             return parse_facts_text(data, "<stdin>")
-        if len(data) > _MAX_BYTES:
-            raise InputError([Problem("<stdin>", "", f"is larger than {_MAX_BYTES // (1024 * 1024)} MiB")])
         return validate_facts(parse_facts_bytes(data, "<stdin>"), "<stdin>")
     path = Path(source)
     try:
         with path.open("rb") as handle:
-            raw = handle.read(_MAX_BYTES + 1)
+            raw = handle.read(input_limits().max_bytes + 1)
     except FileNotFoundError:
         raise InputError([Problem(str(path), "", "no such file")]) from None
     except IsADirectoryError:
@@ -99,11 +81,7 @@ def parse_facts_bytes(raw: bytes, source: str) -> object:
     Raises:
         InputError: the bytes are too many, not UTF-8, or not valid JSON/YAML.
     """
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(source, "", f"is not UTF-8 text (byte {exc.start})")]) from None
-    return parse_document(text, source)
+    return parse_document(decode_text(raw, source, input_limits()), source)
 
 
 def parse_facts_text(text: str, source: str) -> Facts:
@@ -121,23 +99,13 @@ def parse_document(text: str, source: str) -> object:
     Raises:
         InputError: the text is too large or not valid JSON/YAML.
     """
-    if len(text) > _MAX_BYTES:
-        raise InputError([Problem(source, "", f"is larger than {_MAX_BYTES // (1024 * 1024)} MiB")])
+    limits = input_limits()
     try:
-        data = json.loads(text, parse_float=str, object_pairs_hook=_unique_keys)
+        return parse_json(text, source, limits, parse_float=str)
+    except InputError:
+        raise
     except ValueError:  # not JSON, or JSON with a key twice: YAML reads both, and says where a key repeats
-        try:
-            data = yaml.load(text, Loader=_FactsLoader)  # noqa: S506 (a SafeLoader subclass)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            reason = getattr(exc, "problem", None) or str(exc)
-            raise InputError([Problem(source, where, f"is not valid JSON or YAML: {reason}")]) from None
-        except (ValueError, TypeError, RecursionError) as exc:
-            raise InputError([Problem(source, "", f"is not valid JSON or YAML: {exc}")]) from None
-    except RecursionError:
-        raise InputError([Problem(source, "", "is nested too deeply")]) from None
-    return data
+        return parse_yaml(text, source, limits, loader=_FactsLoader, what="is not valid JSON or YAML")
 
 
 def validate_facts(data: object, source: str) -> Facts:

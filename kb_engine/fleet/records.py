@@ -21,6 +21,7 @@ from typing import IO, Any, Literal
 
 from kb_engine.errors import InputError, Problem, show_value
 from kb_engine.facts.load import parse_facts_text, validate_facts
+from kb_engine.io.read import DuplicateKeyError, decode_text, input_limits, parse_json
 from kb_engine.io.streams import stdin_bytes
 from kb_engine.knowledge.vocabulary import Facts
 
@@ -68,13 +69,6 @@ class Record:
         return self.source if self.line is None else f"{self.source}:{self.line}"
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"key {key!r} is written twice")
-        out[key] = value
-    return out
 
 
 def parse_record(record: Record) -> Facts:
@@ -87,20 +81,20 @@ def parse_record(record: Record) -> Facts:
     label = record.label
     if record.problem is not None:
         raise InputError([Problem(label, "", record.problem)])
-    try:
-        text = record.data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([Problem(label, "", f"is not UTF-8 text (byte {exc.start})")]) from None
+    limits = input_limits()
+    text = decode_text(record.data, label, limits)
     if record.line is None:
         return parse_facts_text(text, label)
     try:
-        data = json.loads(text, parse_float=str, object_pairs_hook=_unique_keys)
+        data = parse_json(text, label, limits, parse_float=str)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(label, f"column {exc.colno}", f"is not valid JSON: {exc.msg}")]) from None
-    except ValueError as exc:
-        raise InputError([Problem(label, "", f"is not valid JSON: {exc}")]) from None
-    except RecursionError:
-        raise InputError([Problem(label, "", "is nested too deeply")]) from None
+    except InputError:
+        raise
+    except DuplicateKeyError as exc:
+        raise InputError([Problem(label, "", f"is not valid JSON: key {show_value(exc.args[0])} is written twice")]) from None
+    except ValueError as exc:  # NaN or Infinity, a number too long to read
+        raise InputError([Problem(label, "", f"is not valid JSON: {show_value(str(exc))}")]) from None
     if not isinstance(data, dict):
         raise InputError([Problem(label, "", "must be a JSON object of facts, one VM per line", show_value(data))])
     return validate_facts(data, label)

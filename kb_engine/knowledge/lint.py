@@ -37,9 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kb_engine.errors import KnowledgeBaseError, Problem
+from kb_engine.io.read import read_data_file
 
 from .conditions import Test, parse_condition, refs_of, walk
 from .confirmable import confirmable, mentioned_values
@@ -175,9 +174,9 @@ def _scan_raw(path: str | Path | None) -> list[LintFinding]:
     root = kb_root(path)
     raw: dict[str, Any] = {}
     for name in FILES:
-        try:
-            raw[name] = yaml.safe_load((root / name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        try:  # the knowledge base's own bounded reader: an alias bomb or deep nesting fails here too, fast
+            raw[name] = read_data_file(root / name, name)
+        except KnowledgeBaseError:
             return []
         if not isinstance(raw[name], dict):
             return []

@@ -249,6 +249,10 @@ class _Builder:
             return merged
 
         def condition(data: Any, file: str, path: str) -> Condition | None:
+            too_big = _too_big(data)
+            if too_big is not None:
+                self.fail(file, path, too_big)
+                return None
             cond, errors = parse_condition(data, path, catalog, limit_kinds)
             for error in errors:
                 self.fail(file, error.path, error.message)
@@ -338,16 +342,23 @@ class _Builder:
             cid: Cause(**{**c.__dict__, "children": tuple(children.get(cid, ()))}) for cid, c in causes.items()
         }
 
+        above: set[str] = set()
         for i, finding_item in enumerate(findings_file.findings):
             if finding_item.id in findings:
-                self.check_refs(findings[finding_item.id].when, findings, causes, "findings.yaml", f"findings[{i}].when", edition_id, allow_causes=False)
+                when = findings[finding_item.id].when
+                self.check_refs(when, findings, causes, "findings.yaml", f"findings[{i}].when", edition_id, allow_causes=False)
+                # Findings are decided in the file's order: one may use only those above it (no cycle either).
+                for ref in sorted((refs_of(when)[0] & set(findings)) - above):
+                    self.fail("findings.yaml", f"findings[{i}].when",
+                              f"uses finding {ref!r}, which is not above it; a finding may use only the findings listed before it")
+                above.add(finding_item.id)
         for i, item in enumerate(causes_file.causes):
             cause = causes.get(item.id)
             if cause is not None:
                 for key, cond in (("when", cause.when), ("applies", cause.applies)):
                     if cond is not None:
                         self.check_refs(cond, findings, causes, "causes.yaml", f"causes[{i}].{key}", edition_id, allow_causes=True)
-        self.check_cycles(causes, edition_id)
+        self.check_cycles(findings, causes, edition_id)
         for i, item in enumerate(causes_file.causes):
             cause = causes.get(item.id)
             if cause is None:
@@ -469,23 +480,70 @@ class _Builder:
         for ref in sorted(cause_refs - set(causes)):
             self.fail(file, path, f"unknown cause id {ref!r} in edition {edition_id}")
 
-    def check_cycles(self, causes: Mapping[str, Cause], edition_id: str) -> None:
-        state: dict[str, int] = {}
+    def check_cycles(self, findings: Mapping[str, Finding], causes: Mapping[str, Cause], edition_id: str) -> None:
+        """Refuse findings and causes that depend on themselves (through ``when`` and ``applies``), naming the cycle.
 
-        def visit(cid: str, trail: list[str]) -> None:
-            if state.get(cid) == 2 or cid not in causes:
-                return
-            if state.get(cid) == 1:
-                self.fail("causes.yaml", "", f"causes refer to each other in a cycle in edition {edition_id}: {' -> '.join(trail + [cid])}")
-                return
-            state[cid] = 1
-            _, refs = refs_of(causes[cid].when)
-            for ref in sorted(refs):
-                visit(ref, trail + [cid])
-            state[cid] = 2
+        Iterative, so a long chain of references cannot exhaust the stack.
+        """
+        needs: dict[str, list[str]] = {}
+        for fid, finding in findings.items():
+            refs, _ = refs_of(finding.when)
+            needs[f"finding {fid}"] = [f"finding {r}" for r in sorted(refs) if r in findings]
+        for cid, cause in causes.items():
+            node_refs: list[str] = []
+            for cond in (cause.when, cause.applies):
+                if cond is not None:
+                    found, caused = refs_of(cond)
+                    node_refs += [f"finding {r}" for r in sorted(found) if r in findings]
+                    node_refs += [f"cause {r}" for r in sorted(caused) if r in causes]
+            needs[f"cause {cid}"] = node_refs
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for start in needs:
+            if start in state:
+                continue
+            path: list[tuple[str, int]] = [(start, 0)]
+            state[start] = 1
+            while path:
+                node, index = path[-1]
+                if index < len(needs[node]):
+                    path[-1] = (node, index + 1)
+                    nxt = needs[node][index]
+                    if state.get(nxt) == 1:
+                        trail = [n for n, _ in path]
+                        cycle = trail[trail.index(nxt):] + [nxt]
+                        file = "findings.yaml" if nxt.startswith("finding") else "causes.yaml"
+                        self.fail(file, "", f"a cycle of references in edition {edition_id}: {' -> '.join(cycle)}")
+                        return
+                    if nxt not in state:
+                        state[nxt] = 1
+                        path.append((nxt, 0))
+                else:
+                    state[node] = 2
+                    path.pop()
 
-        for cid in causes:
-            visit(cid, [])
+
+MAX_CONDITION_PARTS = 256
+"""The most conditions one ``any`` or ``all`` may list."""
+MAX_CONDITION_NODES = 1024
+"""The most tests, references and operators one condition may hold."""
+
+
+def _too_big(data: Any) -> str | None:
+    """Why a condition as written is too large to use (None when it is not), counted without recursion."""
+    nodes = 0
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            nodes += 1
+            stack += list(value.values())
+        elif isinstance(value, list):
+            if len(value) > MAX_CONDITION_PARTS:
+                return f"lists {len(value):,} conditions in one any or all; at most {MAX_CONDITION_PARTS} (the limit)"
+            stack += value
+        if nodes > MAX_CONDITION_NODES:
+            return f"holds more than {MAX_CONDITION_NODES:,} tests and operators (the limit)"
+    return None
 
 
 _NEVER: Condition = Test("vm.os", "is_unknown", False)  # placeholder for an invalid condition (never returned)

@@ -380,7 +380,7 @@ class Disk(_Model):
     model_config = _STRICT
 
     name: str | None = Field(None, description="Disk name, for the report.")
-    size_gib: int | None = Field(None, ge=1, description="Size in GiB, as Azure's diskSizeGB.")
+    size_gib: int | None = Field(None, ge=1, le=1024 * 1024, description="Size in GiB, as Azure's diskSizeGB.")
     encrypted: bool | None = Field(None, description="Encrypted with Azure Disk Encryption (ADE).")
     os_disk: bool | None = Field(None, description="This is the OS disk.")
 
@@ -424,7 +424,7 @@ class VM(_Model):
     keyvault_access: bool | None = Field(
         None, description="Azure Backup has the Key Vault permissions it needs (encrypted VMs)."
     )
-    disks: list[Disk] | None = Field(None, description="Every disk attached to the VM.")
+    disks: list[Disk] | None = Field(None, max_length=256, description="Every disk attached to the VM.")
     app_control_blocks_snapshot: bool | None = Field(
         None,
         description="AppLocker or another application-control or antivirus tool blocks the backup extension: "
@@ -535,7 +535,7 @@ class Backup(_Model):
 
     backups_per_day: int | None = Field(None, ge=0, le=24 * 60, description="Backups triggered per day.")
     instant_restore_points: int | None = Field(
-        None, ge=0, description="Instant restore points currently attached to the VM."
+        None, ge=0, le=10_000, description="Instant restore points currently attached to the VM."
     )
     snapshot_retention_days: int | None = Field(None, ge=1, le=366, description="Instant-restore snapshot retention.")
     job_in_progress: bool | None = Field(None, description="A backup job for this VM is in progress.")
@@ -596,7 +596,9 @@ class Facts(_Model):
     )
     vm: Annotated[VM, _nullable(VM)] = Field(default_factory=VM)
     agent: Annotated[Agent, _nullable(Agent)] = Field(default_factory=Agent)
-    extensions: list[Extension] | None = Field(None, description="Extensions installed on the VM and their states.")
+    extensions: list[Extension] | None = Field(
+        None, max_length=256, description="Extensions installed on the VM and their states."
+    )
     network: Annotated[Network, _nullable(Network)] = Field(default_factory=Network)
     backup: Annotated[Backup, _nullable(Backup)] = Field(default_factory=Backup)
     expect: dict[str, Any] | None = Field(
