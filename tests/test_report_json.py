@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from factsgen import OBSERVABLE_IN_BOTH_EDITIONS, facts_documents
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb_engine.diagnosis import Engine
+from kb_engine.errors import InputError
 from kb_engine.knowledge.load import default_kb
 from kb_engine.report.model import Report, report_json
 
@@ -42,12 +44,16 @@ def test_canonical_json_is_the_standard_librarys_sorted_json(doc: dict[str, Any]
     assert report_json(report, indent=None) == reference(report, None)
 
 
-def test_a_whole_number_beyond_64_bits_is_written_exactly() -> None:
-    """A disk of 2**70 GiB appears in the report's derivations as that exact number."""
-    report = _SHARED[EDITIONS[-1], "direct"].diagnose({"vm": {"disks": [{"size_gib": 2**70}]}})
+def test_the_largest_disk_is_written_exactly_and_a_larger_one_refused() -> None:
+    """The largest disk the facts accept appears in the derivations as that number; 2**70 GiB is a problem, not a report."""
+    report = _SHARED[EDITIONS[-1], "direct"].diagnose({"vm": {"disks": [{"size_gib": 1024 * 1024}]}})
     text = report_json(report)
-    assert str(2**70) in text
+    assert str(1024 * 1024) in text
     assert text == reference(report, 2)
+    with pytest.raises(InputError) as caught:
+        _SHARED[EDITIONS[-1], "direct"].diagnose({"vm": {"disks": [{"size_gib": 2**70}]}})
+    (problem,) = caught.value.problems
+    assert problem.path == "vm.disks[0].size_gib" and "1048576" in problem.message
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
