@@ -22,7 +22,7 @@ from kb_engine.knowledge.vocabulary import (
     OsType,
     PowerState,
     ProvisioningState,
-    parse_version,
+    read_version,
 )
 
 __all__ = [
@@ -157,12 +157,13 @@ def _version(value: object, source: str, notes: list[str]) -> str | None:
     text = _text(value)
     if text is None or text.lower() == "unknown":
         return None
-    try:
-        parse_version(text)
-    except ValueError:
+    version = read_version(text)  # older Linux agents report "WALinuxAgent-2.0.16"
+    if version is None:
         notes.append(f"{source}: agent version {text!r} is not a dotted version; left unknown")
         return None
-    return text
+    if version != text:
+        notes.append(f"{source}: agent version {text!r} read as {version}")
+    return version
 
 
 def _last_segment(text: str | None) -> str | None:

@@ -136,6 +136,17 @@ def test_a_ready_agent_is_installed_even_without_a_readable_version() -> None:
     assert facts_of(("iv.json", doc))["agent"] == {"status": "ready", "installed": True}
 
 
+@pytest.mark.parametrize(("reported", "version"), [("WALinuxAgent-2.0.16", "2.0.16"), ("WALinuxAgent-2.2.45", "2.2.45"), ("2.7.41491.1102", "2.7.41491.1102")])
+def test_the_agent_version_as_older_linux_agents_report_it(reported: str, version: str) -> None:
+    """Variant: the real instance view's vmAgentVersion as an older Linux agent reports it ('WALinuxAgent-2.0.16') gives
+    the version and an installed agent, with a note that it was read."""
+    doc = example("VirtualMachine_Get_InstanceView.json")
+    body(doc)["vmAgent"]["vmAgentVersion"] = reported
+    merged = facts_from_azure([("iv.json", doc)])
+    assert merged.facts["agent"]["version"] == version and merged.facts["agent"]["installed"] is True
+    assert any(f"read as {version}" in note for note in merged.notes) is (reported != version)
+
+
 # ---------------------------------------------------------------------------
 # VM extensions (az vm extension list / show)
 
