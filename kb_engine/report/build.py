@@ -566,7 +566,7 @@ class _Builder:
                 ("unknown", name, *needed[name]),
                 lambda: UnknownFact(
                     fact=name,  # noqa: B023 (called at once)
-                    description=self.tables.fact_texts.get(name) or _description(catalog, name),  # noqa: B023
+                    description=_text_of(self.tables.fact_texts, catalog, name),  # noqa: B023
                     needed_by=needed[name],  # noqa: B023
                 ),
             )
@@ -617,6 +617,17 @@ def _fact_texts(engine: Reasoner, lang: str) -> dict[str, str]:
     except KnowledgeBaseError:  # a knowledge base without usable questions: the model's descriptions
         return {}
     return {fact: engine.edition.fill(bank.get(fact).question, lang) for fact in bank if bank.get(fact) is not None}  # type: ignore[union-attr]
+
+
+def _text_of(texts: Mapping[str, str], catalog: Mapping[str, FactInfo], name: str) -> str:
+    """What a fact is in the report's language: its question, or for a field of a list fact's items
+    the list's question and which field of each item; else the facts model's (English) description."""
+    if name in texts:
+        return texts[name]
+    base, _, field = name.partition("[].")
+    if field and base in texts:
+        return f"{texts[base]} ({base} の各項目の {field})"
+    return _description(catalog, name)
 
 
 def _description(catalog: Mapping[str, FactInfo], name: str) -> str:
