@@ -1,5 +1,6 @@
 """A Japanese report speaks Japanese: over generated VMs, with both backends, its text, its Markdown
-and every string of its JSON have no run of English words.
+and every string of its JSON have no run of English words. So do the Japanese decision trees and
+cause graphs' conditions.
 
 What may stay in Latin letters is what a user types or reads off a screen as it is: code in
 backticks, commands, paths, URLs, dotted fact names, ids (snake_case, CamelCase error codes),
@@ -17,6 +18,8 @@ from factsgen import OBSERVABLE_IN_BOTH_EDITIONS, facts_documents
 from hypothesis import HealthCheck, given, settings
 
 from kb_engine.diagnosis import Engine
+from kb_engine.diagrams.graph import cause_graph
+from kb_engine.diagrams.tree import build_tree
 from kb_engine.engine.reasoner import Backend
 from kb_engine.knowledge.load import default_kb
 from kb_engine.report.model import Report
@@ -31,9 +34,9 @@ PRODUCTS = (
     "Azure Backup", "Azure Storage", "Azure portal", "Azure CLI", "Azure Resource Manager",
     "Key Vault", "Programs and Features",
 )
-PRODUCT_WORDS = frozenset(
-    "Azure Windows Linux Ubuntu Debian RHEL SUSE CentOS PowerShell VMSnapshot VMSnapshotLinux AppLocker "
-    "systemd waagent walinuxagent Microsoft Hyper".split()
+PRODUCT_WORDS = frozenset(  # also as values are spelt: windows, linux
+    "azure windows linux ubuntu debian rhel suse centos powershell vmsnapshot vmsnapshotlinux applocker "
+    "systemd waagent walinuxagent microsoft hyper".split()
 )
 _CODE = re.compile(r"`[^`\n]*`")
 _URL = re.compile(r"https?://\S+")
@@ -46,7 +49,7 @@ _JOINER = re.compile(r"[\s,;:-]*")
 
 
 def _is_english_word(word: str) -> bool:
-    if len(word) < 2 or word in PRODUCT_WORDS:
+    if len(word) < 2 or word.lower() in PRODUCT_WORDS:
         return False
     if word.isupper():  # an acronym or unit: VM, IP, GiB is not, but GB is
         return False
@@ -130,3 +133,21 @@ def test_a_japanese_report_has_no_english_sentence(doc: dict[str, Any], edition:
         for line in text.splitlines():
             found = english_runs(line, verbatim)
             assert not found, f"English {found} in a Japanese report: {line[:300]}"
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_japanese_diagrams_state_conditions_in_japanese(edition: str) -> None:
+    """Every question, test and arrow of a Japanese decision tree, and every condition of the cause graph's
+    Japanese text, is Japanese around its names and values (limits by value, not by internal name)."""
+    ed = default_kb().edition(edition)
+    texts: list[str] = []
+    for entry in ed.codes:
+        tree = build_tree(ed, entry, "ja")
+        texts += [t for node in tree.nodes for t in (node.title, node.test or "", *node.lines)]
+        texts += [edge.label for edge in tree.edges]
+    graph = cause_graph(ed)
+    conditions = [data["text_ja"] for _, data in graph.nodes(data=True) if data["kind"] == "condition"]
+    assert conditions
+    for text in [*texts, *conditions]:
+        assert not english_runs(text, frozenset()), f"English {english_runs(text, frozenset())} in a Japanese diagram: {text}"
+        assert "limit " not in text, f"a limit by its internal name in a Japanese diagram: {text}"

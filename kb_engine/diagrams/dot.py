@@ -423,7 +423,7 @@ def _graph_label(g: nx.DiGraph, node: str, lang: str, mark: str | None) -> HtmlL
         ref = f"[{data['ref']}] " if "ref" in data else ""
         lines = head + _lines(ref + data[f"text_{lang}"], columns=32)
     else:
-        lines = head + _lines(data["test"], columns=36)
+        lines = head + _lines(data[f"text_{lang}"], columns=36)
     return _html("<BR/>".join(lines))
 
 

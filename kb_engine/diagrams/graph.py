@@ -31,6 +31,7 @@ from typing import Any
 import networkx as nx
 
 from kb_engine.knowledge.conditions import CauseRef, Condition, FindingRef, Not, Test, describe, node_id, to_data
+from kb_engine.knowledge.phrases import phrase
 from kb_engine.knowledge.model import Edition, Step, Text
 
 __all__ = [
@@ -197,7 +198,7 @@ def _add_condition(g: nx.DiGraph, test: Test, edition: Edition, order: int) -> N
     text = describe(test)
     g.add_node(
         cid, kind="condition", id=node_id(test), edition=edition.id, order=order, fact=test.fact, op=test.op,
-        test=text, text_en=text, text_ja=text, condition=json.dumps(to_data(test), sort_keys=True, ensure_ascii=False),
+        test=text, text_en=text, text_ja=phrase(test, edition, "ja"), condition=json.dumps(to_data(test), sort_keys=True, ensure_ascii=False),
     )
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from kb_engine.knowledge.conditions import All, AnyOf, CauseRef, Condition, FindingRef, Not, Test, describe, facts_of
+from kb_engine.knowledge.phrases import phrase
 from kb_engine.knowledge.model import Cause, CodeEntry, Edition, Step, Text
 from kb_engine.knowledge.questions import QuestionBank, default_questions
 from kb_engine.knowledge.vocabulary import fact_catalog
@@ -90,7 +91,8 @@ class Node:
         group: the cause whose part of the tree the node belongs to (None for start and escalate).
         finding: the finding a question asks about.
         fact: the fact(s) that answer a question.
-        test: the question's test in the knowledge base's notation (``agent.status = not_ready``).
+        test: the question's test: the knowledge base's notation in English (``agent.status = not_ready``),
+            words and limits' values in Japanese.
         lines: further text (the code's message and advice, the escalation text).
         steps: a cause leaf's remedy.
         logs: the escalation leaf's logs to collect.
@@ -291,6 +293,11 @@ class _Builder:
                 left.append((source, kind, oses - taken))
         return left
 
+    def condition(self, cond: Condition) -> str:
+        """A condition as a reader of this tree reads it: the compact form in English, words and limits'
+        values in Japanese."""
+        return describe(cond) if self.lang == "en" else phrase(cond, self.edition, self.lang)
+
     def help(self, facts: list[str]) -> tuple[str, ...]:
         out: list[str] = []
         for name in facts:
@@ -311,7 +318,7 @@ class _Builder:
         else:
             tests = [cond]
             node_id = self.new_id(f"q__{group.id}__{role}__{cond.fact.replace('.', '_')}")
-            title = describe(cond) + "?"
+            title = self.condition(cond) + "?"
             finding_id = None
         facts: list[str] = []
         for test in tests:
@@ -327,7 +334,7 @@ class _Builder:
                 group=group.id,
                 finding=finding_id,
                 fact=", ".join(facts) or None,
-                test="; ".join(describe(t) for t in tests),
+                test="; ".join(self.condition(t) for t in tests),
                 help=self.help(facts),
             )
         )
@@ -449,7 +456,7 @@ def _choice_node(b: _Builder, values: tuple[str, ...]) -> Node:
         label="Q0",
         title=title,
         fact=OS_FACT,
-        test=f"{OS_FACT} in {', '.join(values)}",
+        test=f"{OS_FACT} in {', '.join(values)}" if b.lang == "en" else phrase(Test(OS_FACT, "in", values), b.edition, b.lang),
         help=b.help([OS_FACT]),
         options=tuple((v, _os_finding(b.edition, v)) for v in values),
     )
