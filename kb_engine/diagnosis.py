@@ -72,7 +72,7 @@ class Engine(Reasoner):
         return summarize(self, loaded.name, flat, observed, self.run_flat(flat, observed))
 
 
-_ENGINES: dict[tuple[int, str, str], Engine] = {}
+_ENGINES: dict[tuple[int, str, str, bool], Engine] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
@@ -92,7 +92,7 @@ def diagnose(
         ValueError: the backend is neither ``experta`` nor ``direct``.
     """
     base = kb if kb is not None else default_kb()
-    key = (id(base), base.edition(edition).id, backend)
+    key = (id(base), base.edition(edition).id, backend, edition is None)  # the default's reports say so
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
         if engine is None:

@@ -48,13 +48,14 @@ def test_diagnose_accepts_a_dict_and_returns_a_typed_report() -> None:
 def test_the_direct_backend_gives_the_same_report_as_forward_chaining() -> None:
     """A program that picks the direct backend for throughput gets the report the experta engine gives."""
     doc = {
-        "vm": {"os": "linux", "distro": "ubuntu"},
+        "vm": {"os": "linux", "distro": "ubuntu", "power_state": "running"},
         "agent": {"status": "not_ready"},
+        "backup": {"policy_type": "standard"},
         "observed_error": "UserErrorGuestAgentStatusUnavailable",
     }
     direct = kb_engine.diagnose(doc, lang="ja", backend="direct")
     assert kb_engine.report_json(direct) == kb_engine.report_json(kb_engine.diagnose(doc, lang="ja"))
-    assert "service walinuxagent start" in kb_engine.report_json(direct)
+    assert "sudo systemctl restart walinuxagent" in kb_engine.report_json(direct)
     assert kb_engine.Engine(backend="direct").backend == "direct"
 
 
@@ -140,7 +141,7 @@ def test_objects_an_embedder_prints_have_short_reprs() -> None:
 
 def test_the_text_and_markdown_renderers_are_exported() -> None:
     """A program renders a report for a terminal or a ticket without importing internals."""
-    report = kb_engine.diagnose({"name": "vm1", "vm": {"os": "linux"}, "network": {"azure_outbound": False}})
+    report = kb_engine.diagnose({"name": "vm1", "vm": {"os": "linux"}, "network": {"azure_outbound": False}}, "2019-12")
     assert kb_engine.to_text(report).startswith("Diagnosis: vm1")
     assert kb_engine.to_markdown(report).startswith("## Diagnosis: vm1")
     assert "no_internet_access" in kb_engine.explain_tree(report)

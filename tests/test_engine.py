@@ -388,13 +388,14 @@ def test_the_observed_errors_confirmed_causes_come_first_in_the_remedies(edition
     """With several causes confirmed, remedy 1 is the observed error's first confirmed cause and its causes precede the others."""
     report = diagnose(example("several-problems", observed_error="UserErrorRpCollectionLimitReached"), edition)
     assert [r.rank for r in report.remedies] == list(range(1, len(report.remedies) + 1))
+    dropped = {"no_internet_access"} if edition == "2025-11" else set()  # today's article no longer has C
     assert [r.cause for r in report.remedies] == [
-        "rp_group_locked", "several_backups_a_day", "agent_outdated_linux", "no_internet_access",
+        c for c in ("rp_group_locked", "several_backups_a_day", "agent_outdated_linux", "no_internet_access") if c not in dropped
     ]
     assert report.observed is not None and report.remedies[0].cause in {c.id for c in report.observed.causes}
     without = diagnose(example("several-problems", observed_error=None), edition)
     assert [r.cause for r in without.remedies] == [
-        "agent_outdated_linux", "no_internet_access", "rp_group_locked", "several_backups_a_day",
+        c for c in ("agent_outdated_linux", "no_internet_access", "rp_group_locked", "several_backups_a_day") if c not in dropped
     ]
 
 
@@ -463,7 +464,8 @@ def test_a_healthy_vm_is_clean_with_nothing_to_do(name: str, edition: str) -> No
     assert report.remedies == []
     assert report.expected_codes == []
     assert report.unknown == []
-    assert {f.id for f in report.findings} <= {"os_windows", "os_linux"}
+    # only neutral findings: the OS, and (2025-11) what the Standard policy implies
+    assert {f.id for f in report.findings} <= {"os_windows", "os_linux", "agent_based_backup", "standard_policy"}
     assert report.findings, "the OS finding is shown"
     assert all(c.status in {"ruled_out", "not_applicable"} for c in report.causes)
 
@@ -476,7 +478,9 @@ def test_a_mostly_unknown_vm_is_incomplete_and_lists_what_to_find_out(edition: s
     assert not [c for c in report.causes if c.status == "confirmed"]
     assert report.remedies == []
     facts = [u.fact for u in report.unknown]
-    assert {"agent.status", "agent.version", "network.azure_outbound", "network.dhcp_enabled", "vm.disks"} <= set(facts)
+    needed = {"agent.status", "agent.version", "network.dhcp_enabled", "vm.disks"}
+    needed |= {"network.wireserver_reachable"} if edition == "2025-11" else {"network.azure_outbound"}  # C left the article
+    assert needed <= set(facts)
     assert len(facts) == len(set(facts))
     assert "vm.os" not in facts
     assert all(u.needed_by and u.description for u in report.unknown)
@@ -493,6 +497,7 @@ def test_every_cause_excluded_means_collect_logs_and_escalate(edition: str) -> N
     linux = example("all-causes-ruled-out")
     linux["vm"] = {**linux["vm"], "os": "linux"}
     linux["agent"] = {k: v for k, v in linux["agent"].items() if k != "dotnet_version"}
+    linux["vm"] = {k: v for k, v in linux["vm"].items() if k != "snapshot_provider_ok"}  # the Windows extension's DLL
     escalation = diagnose(linux, edition).escalation
     assert escalation is not None and "/var/log/waagent.log" in escalation.logs
     assert diagnose(example("linux-agent-outdated"), edition).escalation is None

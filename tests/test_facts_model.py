@@ -280,7 +280,8 @@ def test_versions_compare_part_by_part_as_numbers() -> None:
 def test_an_agent_at_2_2_9_with_2_2_10_available_is_outdated(edition: str) -> None:
     """A Linux VM with agent 2.2.9 and latest 2.2.10 has the finding agent_outdated, and with 2.2.10 installed it has not."""
     ed = default_kb().edition(edition)
-    old = validate_facts({"vm": {"os": "linux"}, "agent": {"version": "2.2.9", "latest_version": "2.2.10"}}, "x")
+    standard = {"policy_type": "standard"}  # 2025-11: the agent's causes apply to a backup known to use the agent
+    old = validate_facts({"vm": {"os": "linux"}, "agent": {"version": "2.2.9", "latest_version": "2.2.10"}, "backup": standard}, "x")
     new = validate_facts({"vm": {"os": "linux"}, "agent": {"version": "2.2.10", "latest_version": "2.2.10"}}, "x")
     assert evaluate_edition(ed, old.flat()).findings["agent_outdated"] is True
     assert evaluate_edition(ed, old.flat()).causes["agent_outdated_linux"] == "confirmed"

@@ -59,8 +59,9 @@ def test_when_the_os_is_unknown_each_note_and_log_says_which_os_it_is_for(editio
         "vm": {"power_state": "running", "shutdown_in_guest": False},
         "agent": {"installed": True, "status": "ready", "service_running": True, "version": "2.2.53",
                   "latest_version": "2.2.53", "dotnet_version": "4.8"},
-        "network": {"dhcp_enabled": True, "azure_outbound": True},
+        "network": {"dhcp_enabled": True, "azure_outbound": True, "wireserver_reachable": True},
         "extensions": [],
+        "backup": {"policy_type": "standard"},
     }
     report = diagnose(doc, edition)
     assert report.escalation is not None
@@ -76,7 +77,7 @@ def test_when_the_os_is_unknown_each_note_and_log_says_which_os_it_is_for(editio
 def test_a_linux_vm_gets_its_logs_unlabelled() -> None:
     """On a Linux VM the Linux cause's logs are simply the logs to collect."""
     doc = example("all-causes-ruled-out")
-    doc["vm"] = {**doc["vm"], "os": "linux"}
+    doc["vm"] = {**{k: v for k, v in doc["vm"].items() if k != "snapshot_provider_ok"}, "os": "linux"}
     doc["agent"] = {k: v for k, v in doc["agent"].items() if k != "dotnet_version"}
     report = diagnose(doc, "2019-07")
     assert report.escalation is not None and "/var/log/waagent.log" in report.escalation.logs

@@ -199,13 +199,25 @@ class _Chooser:
                 probe = probes[fact]
                 if probe.useful(walk_ids, self.statuses) and probe.decides(cid):
                     options.append(probe)
+            if not options and cause.applies is not None:
+                # Whether the cause applies at all may take a setting asked last (the policy): no single answer
+                # decides the cause, but without it nothing else can.
+                settings = facts_used(cause.applies, self.edition)
+                for fact in self.bank:
+                    if fact in settings and self._last(fact) and self.askable(fact):
+                        options.append(probes.setdefault(fact, self.probe(fact)))
             if options:
+                usual = [p for p in options if not self._last(p.fact)]
                 best = min(
-                    options,
+                    usual or options,
                     key=lambda p: (-sum(p.decides(c) for c in pending), bool(p.follow_up), self._order(p.fact)),
                 )
                 return best, cid, [c for c in pending if best.decides(c)]
         return None
+
+    def _last(self, fact: str) -> bool:
+        entry: QuestionDef | None = self.bank.get(fact)
+        return entry is not None and entry.ask_last
 
     def _order(self, fact: str) -> int:
         entry: QuestionDef | None = self.bank.get(fact)

@@ -228,8 +228,28 @@ _Exit = tuple[str, EdgeKind, frozenset[str]]
 
 
 def os_gate(edition: Edition, cause: Cause) -> str | None:
-    """The operating system a cause concerns, when its ``applies`` is only "the VM runs <OS>"."""
+    """The operating system a cause concerns, when its ``applies`` is "the VM runs <OS>" (alone, or as one part
+    of an ``all``)."""
     cond = cause.applies
+    for part in cond.parts if isinstance(cond, All) else (cond,):
+        value = _os_of(edition, part)
+        if value is not None:
+            return value
+    return None
+
+
+def applies_beyond_os(edition: Edition, cause: Cause) -> Condition | None:
+    """What a cause's ``applies`` asks besides the OS (asked at the top): None when nothing is left."""
+    cond = cause.applies
+    if cond is None or _os_of(edition, cond) is not None:
+        return None
+    if isinstance(cond, All):
+        rest = tuple(part for part in cond.parts if _os_of(edition, part) is None)
+        return None if not rest else rest[0] if len(rest) == 1 else All(rest)
+    return cond
+
+
+def _os_of(edition: Edition, cond: Condition | None) -> str | None:
     if isinstance(cond, FindingRef):
         when = edition.findings[cond.finding].when
         if isinstance(when, Test) and when.fact == OS_FACT and when.op == "eq" and isinstance(when.arg, str):
@@ -384,14 +404,15 @@ class _Builder:
     def cause(self, cause: Cause, group: Group, *, gated: bool) -> tuple[str, list[_Exit], list[_Exit]]:
         """A cause's questions: applies first (its no: does not apply), then when.
 
-        ``gated``: its applies is the OS, asked at the top, so it is not asked again.
+        ``gated``: its applies names the OS, asked at the top, so only the rest of it is asked here.
         """
         when_entry, when_true, when_false = self.compile(cause.when, group, "when", True)
-        if cause.applies is None or gated:
+        applies = applies_beyond_os(self.edition, cause) if gated else cause.applies
+        if applies is None:
             return when_entry, when_true, when_false
         # Build the applies questions first so they are numbered first, then move them ahead.
         mark = len(self.nodes)
-        applies_entry, applies_true, applies_false = self.compile(cause.applies, group, "applies", False)
+        applies_entry, applies_true, applies_false = self.compile(applies, group, "applies", False)
         moved = self.nodes[mark:]
         del self.nodes[mark:]
         first = next(i for i, n in enumerate(self.nodes) if n.id == when_entry)

@@ -50,6 +50,8 @@ class Reasoner:
             raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(get_args(Backend))}")
         self.kb = kb if kb is not None else default_kb()
         self.edition: Edition = self.kb.edition(edition)
+        self.edition_asked = edition is not None
+        """True when the caller named the edition; False when it is the default (the newest)."""
         self.rules = compile_edition(self.edition)
         self.backend: Backend = backend
         self._local = threading.local()

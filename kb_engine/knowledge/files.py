@@ -74,6 +74,7 @@ class CauseData(_CauseFields):
     ref: str | None = None
     parent: str | None = None
     since: str | None = None
+    until: str | None = Field(None, description="The first edition that no longer has it (the article dropped it).")
     changes: dict[str, _CauseFields] = Field(default_factory=dict)
 
 
@@ -87,6 +88,7 @@ class ProcedureData(_ProcedureFields):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     ref: str | None = None
     since: str | None = None
+    until: str | None = Field(None, description="The first edition that no longer has it (the article dropped it).")
     changes: dict[str, _ProcedureFields] = Field(default_factory=dict)
 
 
@@ -105,6 +107,7 @@ class _FindingFields(_Model):
 class FindingData(_FindingFields):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     since: str | None = None
+    until: str | None = Field(None, description="The first edition that no longer has it (the article dropped it).")
     changes: dict[str, _FindingFields] = Field(default_factory=dict)
 
 
@@ -123,6 +126,7 @@ class _CodeFields(_Model):
 
 class CodeData(_CodeFields):
     since: str | None = None
+    until: str | None = Field(None, description="The first edition that no longer has it (the article dropped it).")
     changes: dict[str, _CodeFields] = Field(default_factory=dict)
 
 

@@ -3,7 +3,7 @@
 The knowledge base is data (``kb_engine/knowledge/data/*.yaml``, read through
 :mod:`importlib.resources`, or any directory with the same files). Every
 entity is written as the oldest edition it belongs to has it; ``since:`` adds
-it in a later edition and ``changes: {EDITION: {...}}`` replaces fields from
+it in a later edition, ``until:`` names the first edition that dropped it, and ``changes: {EDITION: {...}}`` replaces fields from
 that edition on.
 """
 
@@ -179,6 +179,10 @@ class _Builder:
                 for i, item in enumerate(items):
                     if item.since is not None and item.since not in order:
                         self.fail(file_name, f"{key}[{i}].since", f"bad edition name {item.since!r}; editions: {', '.join(order)}")
+                    if item.until is not None and item.until not in order:
+                        self.fail(file_name, f"{key}[{i}].until", f"bad edition name {item.until!r}; editions: {', '.join(order)}")
+                    elif item.until is not None and order.index(item.until) <= order.index(item.since or order[0]):
+                        self.fail(file_name, f"{key}[{i}].until", f"{item.until!r} is not after the edition it first appears in")
                     for name in item.changes:
                         if name not in order:
                             self.fail(file_name, f"{key}[{i}].changes.{name}", f"bad edition name {name!r}; editions: {', '.join(order)}")
@@ -240,7 +244,9 @@ class _Builder:
         def fields(item: Any) -> dict[str, Any] | None:
             if item.since is not None and order.index(item.since) > index:
                 return None
-            merged = {k: getattr(item, k) for k in type(item).model_fields if k not in {"changes", "since"}}
+            if item.until is not None and item.until in order and order.index(item.until) <= index:
+                return None  # the article dropped it from this edition on
+            merged = {k: getattr(item, k) for k in type(item).model_fields if k not in {"changes", "since", "until"}}
             for name in applicable:
                 change = item.changes.get(name)
                 if change is not None:

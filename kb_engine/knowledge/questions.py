@@ -45,6 +45,9 @@ class QuestionData(_Model):
     labels: dict[str, str] | None = Field(
         None, description="Choice facts: what a screen shows (the portal's Japanese labels) -> the value it means."
     )
+    ask_last: bool = Field(
+        False, description="Ask only when no other question can decide the cause (a rare setting that would otherwise come first)."
+    )
 
 
 class QuestionsFile(_Model):
@@ -65,6 +68,7 @@ class QuestionDef:
         answer: how to type the answer (free-form and list facts), or None.
         order: position in the file; the earlier question wins a tie.
         labels: choice facts: a label a screen shows -> the value it means (accepted as answers).
+        ask_last: asked only when no other question can decide the cause.
     """
 
     fact: str
@@ -74,6 +78,7 @@ class QuestionDef:
     answer: Text | None
     order: int
     labels: Mapping[str, str] = field(default_factory=dict)
+    ask_last: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,7 @@ def build_questions(raw: object, label: str, kb: KnowledgeBase) -> QuestionBank:
             answer=Text(item.answer.en, item.answer.ja) if item.answer is not None else None,
             order=len(out),
             labels=dict(item.labels or {}),
+            ask_last=item.ask_last,
         )
     missing: dict[str, tuple[list[str], list[str]]] = {}
     for edition in kb.editions:

@@ -427,8 +427,8 @@ class VM(_Model):
     disks: list[Disk] | None = Field(None, max_length=256, description="Every disk attached to the VM.")
     app_control_blocks_snapshot: bool | None = Field(
         None,
-        description="AppLocker or another application-control or antivirus tool blocks the backup extension: "
-        "IaaSBcdrExtension.exe on Windows, /var/lib/waagent on Linux.",
+        description="AppLocker or another application-control or antivirus tool blocks the backup extension "
+        "(its executable or its folder).",
     )
     snapshot_provider_ok: bool | None = Field(
         None,
@@ -564,12 +564,10 @@ class Backup(_Model):
         None,
         description="Whether Azure Backup protects the VM: active, paused (backups suspended) or stopped.",
     )
-    job_error_details: str | None = Field(
+    platform_error_reported: bool | None = Field(
         None,
-        description="The error details of the failed backup job as the vault shows them (Backup jobs > the job > "
-        "Error details), for an error the VM platform reported.",
-        min_length=1,
-        max_length=2000,
+        description="The failed job's error details (vault > Backup jobs > the job) show an error the VM platform "
+        "(compute resource provider) reported, such as UserErrorCrpReportedUserError.",
     )
 
 

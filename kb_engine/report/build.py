@@ -71,6 +71,8 @@ _UI = {
         "observed": "observed error {name}",
         "input_note": "{field}: “{given}” was read as {read_as}",
         "only_if": "only if: {}",
+        "edition_asked": "edition {id} ({published}), as asked",
+        "edition_default": "edition {id} ({published}), the newest: the article as it stands today; ask for another with --edition",
     },
     "ja": {
         "confirmed": "確定: {}。",
@@ -87,6 +89,8 @@ _UI = {
         "observed": "発生したエラー {name}",
         "input_note": "{field}: 「{given}」を {read_as} として読みました",
         "only_if": "該当する場合のみ: {}",
+        "edition_asked": "指定された版 {id} ({published})",
+        "edition_default": "最新の版 {id} ({published}): 現在の記事の内容です。別の版は --edition で指定できます",
     },
 }
 
@@ -176,6 +180,7 @@ class _Builder:
     ) -> None:
         self.edition: Edition = engine.edition
         self.kb_version = engine.kb.kb_version
+        self.edition_asked = getattr(engine, "edition_asked", True)
         self.node_ids: Mapping[str, str] = engine.rules.node_ids
         self.node_conditions: Mapping[str, Condition] = engine.rules.node_conditions
         self.facts = facts
@@ -410,9 +415,15 @@ class _Builder:
         cause = self.edition.causes[cid]
         if cause.applies is None or self.value(cause.applies) is not None:
             return None
-        cond = cause.applies
-        text = self.finding_text(cond.finding) if isinstance(cond, FindingRef) else phrase(cond, self.edition, self.lang)
-        return self.ui["only_if"].format(text)
+        return self.ui["only_if"].format(self.open_condition_text(cause.applies))
+
+    def open_condition_text(self, cond: Condition) -> str:
+        """An unknown condition in words: findings by their text; of an `all`, only the parts still unknown."""
+        if isinstance(cond, FindingRef):
+            return self.finding_text(cond.finding)
+        if isinstance(cond, All):
+            return self.ui["and"].join(self.open_condition_text(p) for p in cond.parts if self.value(p) is None)
+        return phrase(cond, self.edition, self.lang)
 
     def concerns(self, cid: str) -> bool:
         """Whether a cause's notes and logs may concern this VM: not when the cause does not apply to it."""
@@ -538,6 +549,9 @@ class _Builder:
         return Report(
             kb_version=self.kb_version,
             edition=edition.id,
+            edition_reason=self.ui["edition_asked" if self.edition_asked else "edition_default"].format(
+                id=edition.id, published=edition.published
+            ),
             lang=self.lang,
             vm=self.facts.name,
             verdict=self.memory.verdict,

@@ -159,6 +159,9 @@ class Report(_Out):
     schema_version: Literal["2.0"] = REPORT_SCHEMA_VERSION
     kb_version: str
     edition: str
+    edition_reason: str = Field(
+        "", description="Which edition of the article the diagnosis follows, and why: asked for, or the newest (the default)."
+    )
     lang: Literal["en", "ja"]
     vm: str | None = Field(None, description="The VM or scenario name from the facts.")
     verdict: Literal["problems", "unexplained", "incomplete", "clean"] = Field(

@@ -108,6 +108,8 @@ def to_text(report: Report, *, style: Style | None = None, explain: bool = False
     title = f"{t['report']}: {report.vm}" if report.vm else t["report"]
     out.append(s(title, bold=True))
     out.append(f"{t['edition']} {report.edition} · {t['kb']} {report.kb_version} · {t['verdict'][report.verdict]}")
+    if report.edition_reason:
+        out.append(report.edition_reason)  # which edition, and why (asked for, or the newest)
     if report.observed is not None:
         obs = report.observed
         out += ["", s(f"{t['observed']}: {obs.code}", bold=True), f"  {obs.message}"]
@@ -195,6 +197,8 @@ def to_markdown(report: Report) -> str:
     t = _LABELS[report.lang]
     out = [f"## {t['report']}" + (f": {m(report.vm)}" if report.vm else "")]
     out.append(f"*{t['edition']} {m(report.edition)} · {t['kb']} {m(report.kb_version)} · {t['verdict'][report.verdict]}*")
+    if report.edition_reason:
+        out.append(f"*{m(report.edition_reason)}*")
     if report.observed is not None:
         obs = report.observed
         out += ["", f"### {t['observed']}: {_code(obs.code)}", "", m(obs.message)]

@@ -50,6 +50,8 @@ class Service:
     def start(self) -> None:
         """Build every engine and run each once, so that the first request is not slow."""
         engines = {(ed.id, backend): Engine(ed.id, kb=self.kb, backend=backend) for ed in self.kb.editions for backend in BACKENDS}  # type: ignore[arg-type]
+        # A request that names no edition gets the newest, and its report says it was the default.
+        engines.update({("", backend): Engine(None, kb=self.kb, backend=backend) for backend in BACKENDS})  # type: ignore[arg-type]
         for engine in engines.values():
             engine.diagnose({})
         for ed in self.kb.editions:
@@ -93,7 +95,7 @@ class Service:
         chosen = self.settings.backend if backend is None else backend  # an empty backend= is invalid, not the default
         if chosen not in BACKENDS:
             raise InputError([Problem("query", "backend", "unknown backend", repr(chosen), ", ".join(BACKENDS))])
-        engine = self._engines.get((ed.id, chosen))
+        engine = self._engines.get(("" if edition is None else ed.id, chosen))
         if engine is None:
             raise HttpProblem("not-ready", "the service is still starting")
         return engine

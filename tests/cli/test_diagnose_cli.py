@@ -20,6 +20,7 @@ LINUX_OUTDATED = """\
 name: ubuntu-web-01
 vm: {os: linux, distro: ubuntu}
 agent: {status: Not Ready, version: 2.2.9, latest_version: 2.2.10}
+backup: {policy_type: standard}
 observed_error: GuestAgentSnapshotTaskStatusError
 """
 
@@ -50,7 +51,7 @@ def outdated(tmp_path: Path) -> Path:
 
 def test_problems_found_exit_1_and_report_reads_in_order(outdated: Path) -> None:
     """A confirmed cause exits 1; the report shows the code, its causes in order, steps, then unknowns."""
-    result = run("diagnose", str(outdated))
+    result = run("diagnose", str(outdated), "--edition", "2019-12")
     assert result.returncode == 1, result.stderr
     out = result.stdout
     assert "Observed error: GuestAgentSnapshotTaskStatusError" in out
@@ -66,7 +67,7 @@ def test_clean_vm_exits_0(tmp_path: Path) -> None:
     """A healthy VM with every needed fact known gets a clean report and exit 0."""
     path = tmp_path / "healthy.yaml"
     path.write_text(HEALTHY_WINDOWS, encoding="utf-8")
-    result = run("diagnose", str(path), "--format", "json")
+    result = run("diagnose", str(path), "--format", "json", "--edition", "2019-12")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["verdict"] == "clean"
@@ -179,14 +180,14 @@ def test_output_file_keeps_the_good_reports_when_a_later_input_is_bad(outdated: 
 
 def test_japanese_report(outdated: Path) -> None:
     """--lang ja writes the report in Japanese, commands unchanged."""
-    out = run("diagnose", str(outdated), "--lang", "ja").stdout
+    out = run("diagnose", str(outdated), "--lang", "ja", "--edition", "2019-12").stdout
     assert "発生したエラー" in out and "確定" in out
     assert "service walinuxagent start" in out
 
 
 def test_markdown_for_tickets(outdated: Path) -> None:
     """--format markdown gives a causes table and numbered steps with commands in backticks."""
-    out = run("diagnose", str(outdated), "--format", "markdown").stdout
+    out = run("diagnose", str(outdated), "--format", "markdown", "--edition", "2019-12").stdout
     assert "| # | cause | status | why |" in out
     assert "`service walinuxagent start`" in out
 
@@ -207,7 +208,7 @@ def test_python_dash_m_runs_the_same_command(outdated: Path) -> None:
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 1
-    assert json.loads(result.stdout)["edition"] == "2019-12"
+    assert json.loads(result.stdout)["edition"] == "2025-11"  # the default: today's article
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(outdated: Path) -> None:
@@ -284,7 +285,7 @@ def test_explain_shows_list_facts(tmp_path: Path) -> None:
         "observed_error: ExtensionOperationFailedForManagedDisks\n",
         encoding="utf-8",
     )
-    result = run("diagnose", str(path), "--explain")
+    result = run("diagnose", str(path), "--explain", "--edition", "2019-12")
     assert result.returncode == 1, result.stderr
     assert "extensions = [{" in result.stdout and "state: failed" in result.stdout
 
@@ -300,3 +301,14 @@ def test_explain_speaks_the_readers_language_not_the_compilers(outdated: Path) -
     assert "agent.version が agent.latest_version より古い → 真" in tree_ja
     for english in (" is unknown", " older than ", "has an item", "finding ", " → true", " → unknown"):
         assert english not in tree_ja, english
+
+
+def test_the_default_edition_is_todays_article_and_the_report_says_why(outdated: Path) -> None:
+    """Without --edition a VM gets today's advice (2025-11, systemctl restart), and the report says which edition and why."""
+    data = json.loads(run("diagnose", str(outdated), "--format", "json").stdout)
+    assert data["edition"] == "2025-11" and "newest" in data["edition_reason"]
+    text = run("diagnose", str(outdated)).stdout
+    assert "sudo systemctl restart walinuxagent" in text and "service walinuxagent start" not in text
+    assert "the newest" in text.splitlines()[2]
+    asked = json.loads(run("diagnose", str(outdated), "--format", "json", "--edition", "2019-12").stdout)
+    assert asked["edition"] == "2019-12" and "as asked" in asked["edition_reason"]

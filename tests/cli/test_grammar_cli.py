@@ -269,6 +269,7 @@ def test_diagnose_dash_on_a_terminal_says_it_reads_standard_input() -> None:
     child.expect("reading facts from standard input")
     child.sendline("vm: {os: linux, distro: ubuntu}")
     child.sendline("agent: {status: not_ready, version: 2.2.9, latest_version: 2.2.10}")
+    child.sendline("backup: {policy_type: standard}")
     child.sendeof()
     child.expect("CONFIRMED")
     child.expect(pexpect.EOF)

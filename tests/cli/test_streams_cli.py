@@ -31,6 +31,7 @@ LINUX_OUTDATED = """\
 name: ubuntu-web-01
 vm: {os: linux, distro: ubuntu}
 agent: {status: Not Ready, version: 2.2.9, latest_version: 2.2.10}
+backup: {policy_type: standard}
 observed_error: GuestAgentSnapshotTaskStatusError
 """
 

@@ -43,16 +43,19 @@ HEALTHY: dict[str, dict[str, Any]] = {
         "vm": {
             "os": "windows", "power_state": "running", "provisioning_state": "succeeded", "shutdown_in_guest": False,
             "encrypted": False, "keyvault_access": True, "disks": [{"size_gib": 128, "encrypted": False}, {"size_gib": 1024, "encrypted": False}],
+            "app_control_blocks_snapshot": False, "snapshot_provider_ok": True,
         },
         "agent": {
             "installed": True, "status": "ready", "service_running": True, "version": "2.7.41491.1102",
             "latest_version": "2.7.41491.1102", "dotnet_version": "4.8",
         },
         "extensions": [{"name": "VMSnapshot", "state": "succeeded"}, {"name": "CustomScript", "state": "succeeded"}],
-        "network": {"azure_outbound": True, "dhcp_enabled": True},
+        "network": {"azure_outbound": True, "dhcp_enabled": True, "wireserver_reachable": True},
         "backup": {
             "backups_per_day": 1, "job_in_progress": False, "old_vault_job_running": False,
             "restore_point_group": {"name": "AzureBackupRG_westeurope_1", "locked": False},
+            "policy_type": "standard", "snapshot_consistency": "default", "protection_state": "active",
+            "platform_error_reported": False,
         },
     },
     "linux": {
@@ -60,16 +63,19 @@ HEALTHY: dict[str, dict[str, Any]] = {
         "vm": {
             "os": "linux", "distro": "ubuntu", "power_state": "running", "provisioning_state": "succeeded",
             "shutdown_in_guest": False, "encrypted": False, "keyvault_access": True, "disks": [{"size_gib": 30, "encrypted": False}],
+            "app_control_blocks_snapshot": False,
         },
         "agent": {
             "installed": True, "status": "ready", "service_running": True, "version": "2.2.53", "latest_version": "2.2.53",
             "waagent_conf": {"Extensions.Enabled": "y", "Provisioning.Agent": "auto"},
         },
         "extensions": [{"name": "VMSnapshotLinux", "state": "succeeded"}, {"name": "CustomScript", "state": "succeeded"}],
-        "network": {"azure_outbound": True, "dhcp_enabled": True},
+        "network": {"azure_outbound": True, "dhcp_enabled": True, "wireserver_reachable": True},
         "backup": {
             "backups_per_day": 1, "job_in_progress": False, "old_vault_job_running": False,
             "restore_point_group": {"name": "AzureBackupRG_northeurope_1", "locked": False},
+            "policy_type": "standard", "snapshot_consistency": "default", "protection_state": "active",
+            "platform_error_reported": False,
         },
     },
 }
@@ -99,6 +105,11 @@ BREAKS: dict[str, tuple[str, dict[str, Any]]] = {
         "linux",
         {"vm.provisioning_state": "failed", "extensions": [{"name": "VMSnapshotLinux", "state": "failed"}]},
     ),
+    "wireserver_blocked": ("linux", {"network.wireserver_reachable": False}),
+    "app_control_blocks_extension": ("windows", {"vm.app_control_blocks_snapshot": True}),
+    "provider_dll_mismatch": ("windows", {"vm.snapshot_provider_ok": False}),
+    "platform_reported_error": ("linux", {"backup.platform_error_reported": True}),
+    "protection_not_active": ("windows", {"backup.protection_state": "paused"}),
     "other_extension_failed_state": (
         "windows",
         {

@@ -135,9 +135,9 @@ def test_a_fact_that_cannot_matter_is_not_asked() -> None:
 def test_version_compared_with_an_unknown_version_is_asked_with_its_follow_up() -> None:
     """The installed agent version decides nothing without the latest version: it names it as follow-up, which comes next."""
     doc = {"vm": {"os": "linux", "power_state": "running"}, "agent": {"status": "ready", "service_running": True}}
-    step = next_step("UserErrorGuestAgentStatusUnavailable", doc)
+    step = next_step("UserErrorGuestAgentStatusUnavailable", doc, "2019-12")
     assert isinstance(step, Question) and step.fact == "agent.version" and step.follow_up == ["agent.latest_version"]
-    step = next_step("UserErrorGuestAgentStatusUnavailable", set_fact(doc, "agent.version", "2.2.9"))
+    step = next_step("UserErrorGuestAgentStatusUnavailable", set_fact(doc, "agent.version", "2.2.9"), "2019-12")
     assert isinstance(step, Question) and step.fact == "agent.latest_version"
     assert step.allowed == ["2.2.9", "2.2.10"] and step.free_form
 
@@ -170,3 +170,18 @@ def test_report_now_reports_what_is_known() -> None:
     """report_now gives the report of the facts so far, for a user who stops early."""
     report = report_now("BackUpOperationFailed", {"vm": {"os": "linux"}}, lang="ja")
     assert report.lang == "ja" and report.verdict == "incomplete" and outcome(report) == "undetermined"
+
+
+def test_today_the_policy_is_asked_before_the_agent_and_an_agentless_backup_ends_it() -> None:
+    """2025-11: the agent's causes apply only to a backup that uses the agent, so after the OS the policy is asked;
+    an agentless policy ends the walk without blaming the agent."""
+    running = {"os": "linux", "power_state": "running"}
+    step = next_step("UserErrorGuestAgentStatusUnavailable", {"vm": running}, "2025-11")
+    assert isinstance(step, Question) and step.fact == "backup.policy_type"
+    standard = next_step("UserErrorGuestAgentStatusUnavailable", {"vm": running, "backup": {"policy_type": "standard"}}, "2025-11")
+    assert isinstance(standard, Question) and standard.fact.startswith("agent.")
+    agentless = {"vm": running, "agent": {"status": "not_ready"},
+                 "backup": {"policy_type": "enhanced", "snapshot_consistency": "only_crash_consistent"}}
+    report = next_step("UserErrorGuestAgentStatusUnavailable", agentless, "2025-11")
+    assert not isinstance(report, Question)
+    assert not [c for c in report.causes if c.status == "confirmed"]

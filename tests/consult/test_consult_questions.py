@@ -78,7 +78,7 @@ def test_fact_without_a_question_is_reported(kb_copy: Path) -> None:
     (kb_copy / "questions.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
     problems = problems_of(kb_copy)
     assert [p.message for p in problems] == [
-        "no question for fact 'network.dhcp_enabled', which cause snapshot_unavailable, no_dhcp depends on (edition 2019-07, 2019-12)"
+        "no question for fact 'network.dhcp_enabled', which cause snapshot_unavailable, no_dhcp depends on (edition 2019-07, 2019-12, 2025-11)"
     ]
 
 

@@ -27,7 +27,7 @@ def finish(child: pexpect.spawn) -> int:
 def test_english_session_invalid_answer_help_unknown_back_then_report(tmp_path: Path) -> None:
     """An invalid answer is explained and asked again; ? shows help; unknown skips; back returns; the report ends it."""
     saved = tmp_path / "vm.yaml"
-    child = spawn("ExtensionSnapshotFailedNoNetwork", "-o", str(saved))
+    child = spawn("ExtensionSnapshotFailedNoNetwork", "--edition", "2019-12", "-o", str(saved))
     child.expect_exact("Consultation for ExtensionSnapshotFailedNoNetwork (edition 2019-12)")
     child.expect_exact("Q1. Was the VM shut down from inside the guest")
     child.expect_exact("answers: yes, no")
@@ -61,7 +61,7 @@ def test_english_session_invalid_answer_help_unknown_back_then_report(tmp_path: 
 
 def test_japanese_session_invalid_answer_help_unknown_back_then_report() -> None:
     """日本語: 不正な回答は説明して再質問、? で確認方法、unknown でスキップ、back で戻り、最後に結果を表示する。"""
-    child = spawn("ExtensionSnapshotFailedNoNetwork", "--lang", "ja")
+    child = spawn("ExtensionSnapshotFailedNoNetwork", "--edition", "2019-12", "--lang", "ja")
     child.expect_exact("ExtensionSnapshotFailedNoNetwork の診断 (版 2019-12)")
     child.expect_exact("質問 1. VM はポータルからではなく、ゲスト内")
     child.expect_exact("回答: yes, no")
@@ -108,7 +108,7 @@ def test_contradicting_answer_is_refused_and_asked_again(tmp_path: Path) -> None
 def test_end_of_input_prints_the_report_so_far_and_saves(tmp_path: Path) -> None:
     """Ctrl-D ends cleanly: the report so far, the answers saved, exit 5 (incomplete) with nothing confirmed; no traceback."""
     saved = tmp_path / "partial.yaml"
-    child = spawn("BackUpOperationFailed", "-o", str(saved))
+    child = spawn("BackUpOperationFailed", "--edition", "2019-12", "-o", str(saved))
     child.expect_exact("Q1. Which operating system does the VM run")
     child.expect_exact("> ")
     child.sendline("linux")
@@ -126,7 +126,7 @@ def test_end_of_input_prints_the_report_so_far_and_saves(tmp_path: Path) -> None
 def test_ctrl_c_exits_130_with_a_short_message_and_saves_nothing(tmp_path: Path) -> None:
     """Ctrl-C quits at once: a one-line message, exit 130, no traceback, no file written."""
     saved = tmp_path / "never.yaml"
-    child = spawn("BackUpOperationFailed", "-o", str(saved))
+    child = spawn("BackUpOperationFailed", "--edition", "2019-12", "-o", str(saved))
     child.expect_exact("Q1. ")
     child.expect_exact("> ")
     child.sendintr()

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from consult_sim import BREAKS, outcomes_of, truth_for, walk
 
+from kb_engine.knowledge.questions import default_questions
 from kb_engine.consult.session import Question, outcome
 from kb_engine.engine.evaluate import cause_walk
 from kb_engine.facts.documents import get_fact
@@ -46,9 +47,14 @@ def _checked_walk(edition_id: str, code: str, truth: dict[str, Any], lang: str =
         assert question.fact not in seen, f"{question.fact} asked twice"
         assert question.fact not in skipped and get_fact(doc, question.fact) is None  # never a known fact
         seen.append(question.fact)
-        assert question.asked_for in walk_ids and question.asked_for in question.decides
+        # a question decides the cause it is asked for, or is the setting (the policy) its applying waits on
+        setting = default_questions().get(question.fact)
+        assert question.asked_for in walk_ids
+        assert question.asked_for in question.decides or (setting is not None and setting.ask_last), question.fact
         if question.follow_up:
             return  # decides only with the fact it is compared with: checked with that one, below
+        if setting is not None and setting.ask_last and question.asked_for not in question.decides:
+            return  # the policy: it decides nothing alone, but the agent's causes apply only once it is known
         outcomes = outcomes_of(question, edition, {"observed_error": code, **doc}, walk_ids)
         assert len(outcomes) >= 2, f"{question.fact}: no two allowed answers {question.allowed} lead to different outcomes"
 

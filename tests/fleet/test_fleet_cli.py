@@ -193,7 +193,7 @@ def test_rows_come_out_before_the_input_ends() -> None:
     """Rows are written as VMs are done: the first ones arrive while standard input is still open."""
     release = threading.Event()
     with subprocess.Popen(
-        [KB_ENGINE, "diagnose", "-", "--format", "rows", "--backend", "direct", "-j", "2"],
+        [KB_ENGINE, "diagnose", "-", "--format", "rows", "--backend", "direct", "-j", "2", "--edition", "2019-12"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     ) as process:
         assert process.stdin is not None and process.stdout is not None
@@ -259,7 +259,7 @@ def test_summary_to_stdout_needs_an_output_file(fleet: Path, tmp_path: Path) -> 
     ids=["incomplete", "problems-beat-incomplete"],
 )
 def test_exit_codes_of_a_batch(documents: list[object], code: int, tmp_path: Path) -> None:
-    assert run("diagnose", jsonl(tmp_path / "f.jsonl", documents), "--format", "rows").returncode == code
+    assert run("diagnose", jsonl(tmp_path / "f.jsonl", documents), "--format", "rows", "--edition", "2019-12").returncode == code
 
 
 # ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The knowledge base says what the article says: every error code, its causes in order, and the limits.
 
-The expected values are restated here from the digest of the two editions
-(shared/KNOWLEDGE.md, "Error codes"), not read from the knowledge base.
+The expected values are restated here from the digests of the article (KNOWLEDGE.md, "Error codes",
+for the two 2019 editions; KNOWLEDGE-current.md for 2025-11), not read from the knowledge base.
 """
 
 from __future__ import annotations
@@ -51,7 +51,22 @@ TABLE_2019_12 = {
     "UserErrorUnsupportedDiskSize": ["disk_too_large"],
     "UserErrorBackupOperationInProgress": ["J"],
 }
-TABLES = {"2019-07": TABLE_2019_07, "2019-12": TABLE_2019_12}
+# 2025-11: C and F are gone; L (application control) and M (provider DLL) are new, E3 (168.63.129.16) under E.
+TABLE_2025_11 = {
+    "UserErrorGuestAgentStatusUnavailable": ["vm_not_running", "A", "B"],
+    "GuestAgentSnapshotTaskStatusError": ["A", "B", "E", "D", "L"],
+    "UserErrorVmProvisioningStateFailed": ["snapshot_extension_failed_state", "other_extension_failed_state"],
+    "UserErrorRpCollectionLimitReached": ["G", "H"],
+    "UserErrorKeyvaultPermissionsNotConfigured": ["I"],
+    "ExtensionSnapshotFailedNoNetwork": ["E"],
+    "ExtensionOperationFailedForManagedDisks": ["E", "A", "B"],
+    "BackUpOperationFailed": ["A", "B", "E", "G", "M"],
+    "UserErrorUnsupportedDiskSize": ["disk_too_large"],
+    "UserErrorBackupOperationInProgress": ["J"],
+    "UserErrorCrpReportedUserError": ["platform_reported_error"],
+    "UserErrorBcmDatasourceNotPresent": ["protection_not_active"],
+}
+TABLES = {"2019-07": TABLE_2019_07, "2019-12": TABLE_2019_12, "2025-11": TABLE_2025_11}
 
 
 def _labels(edition: Edition, code: str) -> list[str]:
@@ -60,18 +75,18 @@ def _labels(edition: Edition, code: str) -> list[str]:
     return [edition.causes[c].ref or c for c in entry.causes]
 
 
-def test_editions_are_2019_07_and_2019_12_and_the_default_is_the_newest(kb: KnowledgeBase) -> None:
-    """The editions are 2019-07 then 2019-12, and without --edition the 2019-12 edition is used."""
-    assert kb.edition_ids == ("2019-07", "2019-12")
-    assert kb.default.id == "2019-12"
-    assert kb.edition().id == "2019-12"
+def test_editions_are_2019_07_2019_12_and_2025_11_and_the_default_is_the_newest(kb: KnowledgeBase) -> None:
+    """The editions are 2019-07, 2019-12 and 2025-11; without --edition today's article (2025-11) is used."""
+    assert kb.edition_ids == ("2019-07", "2019-12", "2025-11")
+    assert kb.default.id == "2025-11"
+    assert kb.edition().id == "2025-11"
 
 
 def test_an_unknown_edition_is_refused_with_the_known_ones(kb: KnowledgeBase) -> None:
-    """Asking for edition 2020-01 fails and names 2019-07 and 2019-12."""
+    """Asking for edition 2020-01 fails and names the known editions."""
     with pytest.raises(UnknownEditionError) as caught:
         kb.edition("2020-01")
-    assert caught.value.known == ("2019-07", "2019-12")
+    assert caught.value.known == ("2019-07", "2019-12", "2025-11")
 
 
 @pytest.mark.parametrize("edition_id", TABLES)
@@ -99,9 +114,10 @@ def test_cause_letters_name_the_expected_causes(kb: KnowledgeBase) -> None:
 
 
 def test_e1_and_e2_are_sub_causes_of_e(kb: KnowledgeBase) -> None:
-    """The RDP shutdown (E1) and DHCP (E2) causes sit under the snapshot cause (E)."""
+    """The RDP shutdown (E1) and DHCP (E2) causes sit under the snapshot cause (E); 2025-11 adds 168.63.129.16 (E3)."""
     for edition in kb.editions:
-        assert edition.causes["snapshot_unavailable"].children == ("shutdown_over_rdp", "no_dhcp")
+        extra = ("wireserver_blocked",) if edition.id == "2025-11" else ()
+        assert edition.causes["snapshot_unavailable"].children == ("shutdown_over_rdp", "no_dhcp", *extra)
         assert edition.causes["shutdown_over_rdp"].parent == "snapshot_unavailable"
         assert edition.causes["no_dhcp"].parent == "snapshot_unavailable"
 
@@ -173,3 +189,17 @@ def test_retention_and_restore_point_limits_read_as_the_article_states_them(kb: 
         assert "1 to 5 days" in edition.fill(cause.summary, "en")
         assert "18" in edition.fill(cause.summary, "en")
         assert "1 ～ 5 日間" in edition.fill(cause.summary, "ja")
+
+
+def test_2025_11_limits_and_policy_dependence(kb: KnowledgeBase) -> None:
+    """2025-11 keeps 32 TB and 4 TB (noting the support matrix's 64 TB), drops C and F, and H depends on the policy."""
+    edition = kb.edition("2025-11")
+    assert edition.limit_label("disk_max_gib") == "32 TB (32768 GiB)"
+    assert edition.limit_label("encrypted_disk_max_gib") == "4 TB (4096 GiB)"
+    assert edition.limits["instant_rp_max"] == 18
+    assert "no_internet_access" not in edition.causes and "extension_load_failed" not in edition.causes
+    assert {c.ref: cid for cid, c in edition.causes.items() if c.ref in {"E3", "L", "M"}} == {
+        "E3": "wireserver_blocked", "L": "app_control_blocks_extension", "M": "provider_dll_mismatch",
+    }
+    assert any("64 TB" in note.get("en") for note in edition.causes["disk_too_large"].notes)
+    assert edition.causes["several_backups_a_day"].applies is not None

@@ -26,8 +26,8 @@ def _only(path: Path) -> Problem:
 
 
 def test_the_shipped_copy_loads(kb_copy: Path) -> None:
-    """An untouched copy of the knowledge base loads, with both editions."""
-    assert load_kb(kb_copy).edition_ids == ("2019-07", "2019-12")
+    """An untouched copy of the knowledge base loads, with every edition."""
+    assert load_kb(kb_copy).edition_ids == ("2019-07", "2019-12", "2025-11")
 
 
 def test_unknown_fact_in_a_condition(edit: Edit) -> None:
@@ -44,15 +44,15 @@ def test_unknown_cause_id_in_a_code(edit: Edit) -> None:
     """A code listing cause keyvault_permission is refused in each edition, with the right id suggested."""
     path = edit("codes.yaml", "causes: [keyvault_permissions]", "causes: [keyvault_permission]")
     problems = _problems(path)
-    assert [p.path for p in problems] == ["codes[4].causes[0]", "codes[4].causes[0]"]
-    for problem, edition in zip(problems, ("2019-07", "2019-12"), strict=True):
+    assert [p.path for p in problems] == ["codes[4].causes[0]"] * 3
+    for problem, edition in zip(problems, ("2019-07", "2019-12", "2025-11"), strict=True):
         assert problem.source.endswith("codes.yaml")
         assert f"unknown cause id 'keyvault_permission' in edition {edition}" in problem.message
         assert "did you mean keyvault_permissions?" in problem.message
 
 
 def test_missing_japanese_translation(edit: Edit) -> None:
-    """A step text with only `en` is refused: causes.yaml, causes[10].steps[0].text.ja, missing translation."""
+    """A step text with only `en` is refused: causes.yaml, causes[11].steps[0].text.ja, missing translation."""
     path = edit(
         "causes.yaml",
         '{en: "Schedule one backup a day.", ja: "バックアップは 1 日 1 回にします。"}',
@@ -60,7 +60,7 @@ def test_missing_japanese_translation(edit: Edit) -> None:
     )
     problem = _only(path)
     assert problem.source.endswith("causes.yaml")
-    assert problem.path == "causes[10].steps[0].text.ja"
+    assert problem.path == "causes[11].steps[0].text.ja"
     assert problem.message == "missing translation (ja)"
 
 
@@ -79,7 +79,7 @@ def test_bad_edition_name_in_since(edit: Edit) -> None:
     problem = _only(path)
     assert problem.source.endswith("codes.yaml")
     assert problem.path == "codes[2].since"
-    assert problem.message == "bad edition name '2019-13'; editions: 2019-07, 2019-12"
+    assert problem.message == "bad edition name '2019-13'; editions: 2019-07, 2019-12, 2025-11"
 
 
 def test_bad_edition_name_in_changes(edit: Edit) -> None:
@@ -87,7 +87,7 @@ def test_bad_edition_name_in_changes(edit: Edit) -> None:
     path = edit("causes.yaml", '    changes:\n      "2019-12":\n        summary:', '    changes:\n      "Dec 2019":\n        summary:')
     problem = _only(path)
     assert problem.source.endswith("causes.yaml")
-    assert problem.path == "causes[13].changes.Dec 2019"
+    assert problem.path == "causes[14].changes.Dec 2019"
     assert problem.message.startswith("bad edition name 'Dec 2019'")
 
 

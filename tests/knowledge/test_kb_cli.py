@@ -83,8 +83,8 @@ def test_kb_list_2019_07_lists_its_codes_then_causes() -> None:
 
 def test_kb_list_json_is_deterministic() -> None:
     """`kb-engine kb list --format json` prints the same sorted JSON every time, with Japanese as is."""
-    first = run("kb", "list", "--format", "json", "--lang", "ja")
-    second = run("kb", "list", "--format", "json", "--lang", "ja")
+    first = run("kb", "list", "--format", "json", "--lang", "ja", "--edition", "2019-12")
+    second = run("kb", "list", "--format", "json", "--lang", "ja", "--edition", "2019-12")
     assert first.returncode == 0 and first.stdout == second.stdout
     data = json.loads(first.stdout)
     assert first.stdout == json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
@@ -113,7 +113,7 @@ def test_kb_show_accepts_the_old_spelling_in_2019_12_in_japanese() -> None:
 
 def test_kb_show_cause_by_letter() -> None:
     """`kb-engine kb show B` shows the Linux agent cause with its start commands and logs."""
-    result = run("kb", "show", "B")
+    result = run("kb", "show", "B", "--edition", "2019-12")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("B. The VM agent is out of date, stopped or missing (Linux) (edition 2019-12)\n")
@@ -122,10 +122,19 @@ def test_kb_show_cause_by_letter() -> None:
     assert "- `/var/log/waagent.log`" in out
 
 
+def test_kb_show_today_restarts_the_linux_agent_with_systemctl() -> None:
+    """Today's article (the default edition) restarts the agent with systemctl instead of `service ... start`."""
+    out = run("kb", "show", "B").stdout
+    assert out.startswith("B. The VM agent is out of date, stopped or missing (Linux) (edition 2025-11)\n")
+    assert "   - Ubuntu, Debian: `sudo systemctl restart walinuxagent`" in out
+    assert "   - other distributions: `sudo systemctl restart waagent`" in out
+    assert "service waagent start" not in out
+
+
 def test_kb_show_markdown_and_json() -> None:
     """`kb show J --format markdown` is a Markdown section; `--format json` gives the cause's data."""
     markdown = run("kb", "show", "J", "--format", "markdown")
-    assert markdown.stdout.startswith("# J. Another backup job is in progress (edition 2019-12)\n")
+    assert markdown.stdout.startswith("# J. Another backup job is in progress (edition 2025-11)\n")
     data = json.loads(run("kb", "show", "backup_in_progress", "--format", "json").stdout)
     assert (data["kind"], data["id"], data["ref"]) == ("cause", "backup_in_progress", "J")
     assert any(s["command"] == "Stop-AzRecoveryServicesBackupJob" for s in data["steps"])
@@ -188,7 +197,7 @@ def test_kb_handbook_writes_every_edition_and_language(tmp_path: Path) -> None:
     result = run("kb", "handbook", "-o", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == ["handbook-2019-07-en.md", "handbook-2019-07-ja.md", "handbook-2019-12-en.md", "handbook-2019-12-ja.md"]
+    assert names == [f"handbook-{e}-{lang}.md" for e in ("2019-07", "2019-12", "2025-11") for lang in ("en", "ja")]
     assert result.stdout.splitlines() == [str(tmp_path / "out" / n) for n in names]
     for name in names:
         assert (tmp_path / "out" / name).read_text(encoding="utf-8") == (COMMITTED / name).read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from kb_engine.knowledge.handbook import LANGS, handbook, handbook_name, handboo
 from kb_engine.knowledge.model import KnowledgeBase
 
 COMMITTED = Path(__file__).resolve().parents[2] / "diagrams" / "handbook"
-NAMES = [f"handbook-{e}-{lang}.md" for e in ("2019-07", "2019-12") for lang in ("en", "ja")]
+NAMES = [f"handbook-{e}-{lang}.md" for e in ("2019-07", "2019-12", "2025-11") for lang in ("en", "ja")]
 
 
 @pytest.mark.parametrize("name", NAMES)

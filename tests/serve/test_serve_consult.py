@@ -30,7 +30,8 @@ def test_the_first_question_is_the_command_lines(client: TestClient, tmp_path: P
     assert response.status_code == 200
     assert response.text == cli.stdout
     question = response.json()
-    assert question["type"] == "question" and question["fact"] == "agent.status" and question["help"]
+    # today's article: the agent's causes wait on the policy (a Linux VM's power state is not asked: no cause of this code reads it)
+    assert question["type"] == "question" and question["fact"] == "backup.policy_type" and question["help"]
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

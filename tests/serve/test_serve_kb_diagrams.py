@@ -20,10 +20,10 @@ def cli(*args: str) -> str:
 
 
 def test_editions_lists_both_with_the_newest_as_default(client: TestClient) -> None:
-    """Both editions, oldest first, with what each holds; the default is the newest."""
+    """Every edition, oldest first, with what each holds; the default is the newest (today's article)."""
     data = client.get("/v1/kb/editions?lang=ja").json()
-    assert [e["id"] for e in data["editions"]] == ["2019-07", "2019-12"]
-    assert data["default"] == "2019-12"
+    assert [e["id"] for e in data["editions"]] == ["2019-07", "2019-12", "2025-11"]
+    assert data["default"] == "2025-11"
     assert all(e["codes"] > 0 and e["causes"] > 0 and e["title"] for e in data["editions"])
 
 

@@ -23,7 +23,7 @@ def test_healthz_and_readyz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
     assert ready["status"] == "ready"
-    assert ready["editions"] == ["2019-07", "2019-12"] and sorted(ready["backends"]) == ["direct", "experta"]
+    assert ready["editions"] == ["2019-07", "2019-12", "2025-11"] and sorted(ready["backends"]) == ["direct", "experta"]
 
 
 def test_metrics_count_requests_by_route_template_and_diagnoses_by_verdict() -> None:
@@ -36,7 +36,7 @@ def test_metrics_count_requests_by_route_template_and_diagnoses_by_verdict() -> 
     assert 'kb_engine_http_requests_total{method="POST",route="/v1/diagnose",status="200"} 1.0' in text
     assert 'route="/v1/kb/codes/{code}",status="200"' in text
     assert 'route="<unmatched>",status="404"' in text and "12345" not in text
-    assert 'kb_engine_diagnoses_total{backend="direct",edition="2019-12",verdict="problems"} 1.0' in text
+    assert 'kb_engine_diagnoses_total{backend="direct",edition="2025-11",verdict="problems"} 1.0' in text
     assert 'kb_engine_http_requests_rejected_total{reason="busy"} 0.0' in text
     assert "kb_engine_http_request_duration_seconds_bucket" in text
 

@@ -210,7 +210,7 @@ def test_a_fleet_summary_counts_what_a_job_list_adds(tmp_path: Path) -> None:
     markdown = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert "| backup\\_in\\_progress (J) | 1 |" in markdown and "| UserErrorBackupOperationInProgress | 1 |" in markdown
     csv_lines = (tmp_path / "rows.csv").read_text(encoding="utf-8").splitlines()
-    assert csv_lines[3].startswith("fleet.jsonl,3,testVm,2019-12,problems,,false,backup_in_progress (J),UserErrorBackupOperationInProgress,")
+    assert csv_lines[3].startswith("fleet.jsonl,3,testVm,2025-11,problems,,false,backup_in_progress (J),UserErrorBackupOperationInProgress,")
 
 
 def test_a_list_of_several_vms_needs_fleet(tmp_path: Path) -> None:

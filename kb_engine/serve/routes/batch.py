@@ -102,7 +102,8 @@ def batch_router(service: Service) -> APIRouter:
         (the concurrency limit counts it as one request) and stops before the time limit.
         """
         raw = await read_body(request, BATCH_MEDIA_TYPES)
-        engine = service.engine(edition, backend)
+        # as /v1/diagnose: naming no edition gets the default engine, whose reports say so
+        engine = service.engine(edition if "edition" in request.query_params else None, backend)
         options = FleetOptions(lang="ja" if lang == "ja" else "en", format=fmt, explain=explain)
         limit = service.settings.time_limit
         deadline = getattr(request.state, "deadline", None)

@@ -49,7 +49,8 @@ def diagnose_router(service: Service) -> APIRouter:
         The body is a facts document, read exactly as `kb-engine diagnose` reads a facts file.
         """
         raw = await read_body(request)
-        engine = service.engine(edition, backend)
+        # a request naming no edition gets the default engine, whose reports say the edition was the default
+        engine = service.engine(edition if "edition" in request.query_params else None, backend)
 
         def work() -> Response:
             facts = parse_facts_body(raw)
