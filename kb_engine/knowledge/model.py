@@ -191,19 +191,20 @@ class Edition:
     def code(self, name: str) -> CodeEntry | None:
         """The entry for a code name or alias of this edition, or None; letter case does not matter
         (``usererrorguestagentstatusunavailable`` is ``UserErrorGuestAgentStatusUnavailable``)."""
-        folded = name.strip().casefold()
-        for entry in self.codes:
-            if any(known.casefold() == folded for known in (*entry.names, *entry.aliases)):
-                return entry
-        return None
+        found = self._spelt(name)
+        return found[0] if found is not None else None
 
     def code_spelling(self, name: str) -> str | None:
         """A code name or alias of this edition as the knowledge base spells it, or None."""
+        found = self._spelt(name)
+        return found[1] if found is not None else None
+
+    def _spelt(self, name: str) -> tuple[CodeEntry, str] | None:
         folded = name.strip().casefold()
         for entry in self.codes:
             for known in (*entry.names, *entry.aliases):
                 if known.casefold() == folded:
-                    return known
+                    return entry, known
         return None
 
     def code_names(self) -> list[str]:
