@@ -236,14 +236,19 @@ class Edition:
 
         return _PLACEHOLDER_RE.sub(one, text.get(lang))
 
-    def limit_label(self, name: str) -> str:
-        """A limit as the article states it, with the GiB reading (``32 TB (32768 GiB)``)."""
+    def limit_value(self, name: str) -> str:
+        """A limit's value with its unit (``32768 GiB``, ``4.5``), or ``-`` when the edition has none."""
         value = self.limits.get(name)
         if value is None:
             return "-"
-        definition = self.limit_defs[name]
         plain = f"{value:g}" if isinstance(value, float) else str(value)
-        own = f"{plain} {definition.unit}".strip()
+        return f"{plain} {self.limit_defs[name].unit}".strip()
+
+    def limit_label(self, name: str) -> str:
+        """A limit as the article states it, with the GiB reading (``32 TB (32768 GiB)``)."""
+        own = self.limit_value(name)
+        if own == "-":
+            return own
         stated = self.limit_text.get(name)
         return f"{stated} ({own})" if stated and stated != own else own
 

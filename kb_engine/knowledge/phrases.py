@@ -118,12 +118,8 @@ def _value(arg: Any, edition: Edition | None, code: Code) -> str:
     if isinstance(arg, LimitRef):
         if edition is None:
             return code(arg.limit)
-        value = edition.limits.get(arg.limit)
-        if value is None:
-            return "-"
-        plain = f"{value:g}" if isinstance(value, float) else str(value)
-        unit = edition.limit_defs[arg.limit].unit
-        return code(f"{plain} {unit}".strip())
+        value = edition.limit_value(arg.limit)
+        return value if value == "-" else code(value)
     if isinstance(arg, FactRef):
         return code(arg.fact)
     if isinstance(arg, tuple | list):
