@@ -181,9 +181,25 @@ def _phrase_parser() -> Parser:
     return budoux.load_default_japanese_parser()
 
 
+def _glue(pieces: list[str]) -> list[str]:
+    """Pieces joined where a line may not break (kinsoku): a piece that starts with closing punctuation joins
+    the last piece with text, and whatever follows a piece that ends with opening punctuation joins it; the
+    spaces between them are joined too, so no line ends with "(" nor starts with ")"."""
+    out: list[str] = []
+    for piece in pieces:
+        core = piece.strip(" ")
+        last = next((i for i in range(len(out) - 1, -1, -1) if out[i].strip(" ")), None)
+        if last is not None and ((core and core[0] in _NO_START) or out[last].rstrip(" ")[-1] in _NO_END):
+            out[last:] = ["".join(out[last:]) + piece]
+        else:
+            out.append(piece)
+    return out
+
+
 def phrases(text: str) -> list[str]:
-    """Japanese text cut between its phrases (BudouX's: a word with its particles); other text whole."""
-    return _phrase_parser().parse(text) if any(_wide(ch) for ch in text) else [text]
+    """Where a Japanese line may break: the text cut between its phrases (BudouX's: a word with its particles),
+    never after opening nor before closing punctuation; the pieces join back to the text. Other text whole."""
+    return _glue(_phrase_parser().parse(text)) if any(_wide(ch) for ch in text) else [text]
 
 
 def _phrases(text: str, columns: int) -> list[str]:
@@ -203,18 +219,9 @@ def _phrases(text: str, columns: int) -> list[str]:
 
 
 def _tokens(text: str, columns: int) -> list[str]:
-    """Units a line may break between: words and spaces; Japanese phrases (BudouX) when the text has any."""
-    out = _phrases(text, columns) if any(_wide(ch) for ch in text) else _units(text)
-    # Glue forbidden breaks: closing punctuation to what precedes it, opening to what follows.
-    glued: list[str] = []
-    for tok in out:
-        if glued and tok != " " and (tok[0] in _NO_START) and glued[-1] != " ":
-            glued[-1] += tok
-        elif glued and glued[-1] != " " and glued[-1][-1] in _NO_END:
-            glued[-1] += tok
-        else:
-            glued.append(tok)
-    return glued
+    """Units a line may break between: words and spaces; Japanese phrases (BudouX) when the text has any;
+    glued where a break is forbidden (see :func:`_glue`)."""
+    return _glue(_phrases(text, columns) if any(_wide(ch) for ch in text) else _units(text))
 
 
 def wrap(text: str, columns: int = WRAP_COLUMNS) -> list[str]:

@@ -45,10 +45,19 @@ def _join(lines: list[str]) -> str:
 
 
 def _wrapped(text: str, lang: str) -> list[str]:
-    """The lines of a text; in Japanese, ``<wbr>`` between its phrases: where Mermaid may break a line (see JA_CSS)."""
+    """The lines of a text; in Japanese, ``<wbr>`` between its phrases where no space is: where Mermaid may break
+    a line (see JA_CSS); never after an opening bracket nor before a closing one (the browser keeps those rules
+    at spaces itself)."""
     if lang != "ja":
         return [escape(line) for line in text.split("\n")]
-    return ["<wbr>".join(escape(phrase) for phrase in phrases(line)) for line in text.split("\n")]
+    out: list[str] = []
+    for line in text.split("\n"):
+        pieces = phrases(line)
+        joined = escape(pieces[0])
+        for piece in pieces[1:]:  # a space is a break already
+            joined += ("" if joined.endswith(" ") or piece.startswith(" ") else "<wbr>") + escape(piece)
+        out.append(joined)
+    return out
 
 
 def _step(step: StepText, lang: str) -> list[str]:

@@ -6,9 +6,11 @@ import re
 
 import budoux
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kb_engine.diagrams import build_tree, tree_mermaid
-from kb_engine.diagrams.labels import width, wrap
+from kb_engine.diagrams.labels import phrases, width, wrap
 from kb_engine.diagrams.mermaid import JA_CSS
 from kb_engine.knowledge.load import default_kb
 
@@ -72,3 +74,45 @@ def test_mermaid_breaks_japanese_only_between_phrases(edition_id: str, code: str
         for part in label.split("<br/>"):
             pieces = part.split("<wbr>")
             assert all(piece for piece in pieces), part
+
+
+OPENING = "(（「『［【〔〈《[{"
+CLOSING = ")）」』］】〕〉》]}、。,.:;?!？！"
+# Texts like the knowledge base's: Japanese words, English words, brackets and quotes of both widths, spaces.
+TEXTS = st.lists(
+    st.sampled_from(["ディスク", "が", "ありますか", "バックアップ", "を", "再試行します", "VM", "Standard", "GiB",
+                     "32768", "Enhanced", "ではない", " ", " ", *OPENING, *CLOSING]),
+    min_size=1, max_size=30).map("".join)
+
+
+@given(TEXTS, st.integers(min_value=2, max_value=40))
+def test_no_line_ends_with_an_opening_bracket_nor_starts_with_a_closing_one(text: str, columns: int) -> None:
+    """Wrapped labels and outlines: "(" stays with the word after it, ")" and "、" with the word before,
+    even across a space; no character is lost."""
+    lines = wrap(text, columns)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    for before, after in zip(lines, lines[1:], strict=False):
+        assert before.rstrip()[-1:] not in set(OPENING), lines
+        assert after.lstrip()[:1] not in set(CLOSING), lines
+
+
+@given(TEXTS.map(lambda text: "日本語 " + text))
+def test_mermaid_break_points_respect_brackets(text: str) -> None:
+    """Mermaid may break a Japanese label between the pieces (a <wbr> between them): never after an opening
+    bracket nor before a closing one; the pieces put back together are the text."""
+    pieces = phrases(text)
+    assert "".join(pieces) == text
+    for before, after in zip(pieces, pieces[1:], strict=False):
+        assert before.rstrip()[-1:] not in set(OPENING), pieces
+        assert after.lstrip()[:1] not in set(CLOSING), pieces
+
+
+def test_the_japanese_mermaid_has_no_break_beside_a_bracket() -> None:
+    """The committed trees' words: no <wbr> after "(" nor before ")" in any Japanese tree."""
+    for edition in default_kb().editions:
+        for entry in edition.codes:
+            text = tree_mermaid(build_tree(edition, entry, "ja"))
+            for bracket in OPENING:
+                assert f"{bracket}<wbr>" not in text
+            for bracket in CLOSING:
+                assert f"<wbr>{bracket}" not in text
