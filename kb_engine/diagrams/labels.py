@@ -204,15 +204,18 @@ def phrases(text: str) -> list[str]:
 
 def _phrases(text: str, columns: int) -> list[str]:
     """Japanese text in BudouX's phrases (a word and its particles), each kept whole when it fits a line:
-    spaces between phrases are units of their own; a phrase too long for a line breaks at its spaces, then
-    between its characters."""
+    spaces between phrases are units of their own; a phrase too long for a line breaks at its spaces, and only
+    a part between two spaces that is still too long breaks between its characters ("アドレス" stays whole)."""
     out: list[str] = []
     for phrase in _phrase_parser().parse(text):
         core = phrase.strip(" ")
         if phrase.startswith(" "):
             out.append(" ")
         if core:
-            out += [core] if width(core) <= columns else _units(core)
+            for index, part in enumerate([core] if width(core) <= columns else core.split(" ")):
+                if index:
+                    out.append(" ")
+                out += [part] if width(part) <= columns else _units(part)
         if phrase.endswith(" ") and core:
             out.append(" ")
     return out

@@ -27,13 +27,27 @@ def _texts(edition_id: str, code: str) -> list[str]:
     return [text for text in out if text]
 
 
-def _phrase_at(text: str, offset: int) -> tuple[bool, str]:
-    """Whether a phrase ends at this offset (counted without spaces), and the phrase that holds it."""
+def _phrase_at(text: str, offset: int) -> tuple[bool, str, int]:
+    """Whether a phrase ends at this offset (counted without spaces), the phrase that holds it, and the offset
+    inside that phrase."""
     at = 0
     for phrase in PARSER.parse(text):
-        at += len(phrase.replace(" ", ""))
-        if at >= offset:
-            return at == offset, phrase.strip()
+        size = len(phrase.replace(" ", ""))
+        if at + size >= offset:
+            return at + size == offset, phrase.strip(), offset - at
+        at += size
+    return True, "", 0
+
+
+def _word_at(phrase: str, offset: int) -> tuple[bool, str]:
+    """Whether a space of the phrase is at this offset (counted without spaces), and the word that holds it."""
+    at = 0
+    for part in phrase.split(" "):
+        if at == offset or at + len(part) == offset:
+            return True, part
+        if at < offset < at + len(part):
+            return False, part
+        at += len(part)
     return True, ""
 
 
@@ -47,7 +61,7 @@ def test_a_reviewed_example() -> None:
 def test_wrapped_japanese_lines_end_between_phrases_and_keep_every_character(edition_id: str, code: str) -> None:
     """Every label text of every Japanese tree, wrapped as the drawings and outlines wrap it: the lines hold the
     text's characters in order, and each line ends where a phrase ends; only a phrase wider than a line is
-    broken, at its spaces or else between its characters."""
+    broken, at its spaces, and between characters only inside a word (between spaces) wider than a line."""
     for text in _texts(edition_id, code):
         for columns in (24, 40):
             lines = wrap(text, columns)
@@ -55,8 +69,10 @@ def test_wrapped_japanese_lines_end_between_phrases_and_keep_every_character(edi
             at = 0
             for line in lines[:-1]:
                 at += len(line.replace(" ", ""))
-                between, phrase = _phrase_at(text, at)
+                between, phrase, inside = _phrase_at(text, at)
                 assert between or width(phrase) > columns, (text, lines)
+                at_space, part = _word_at(phrase, inside)
+                assert between or at_space or width(part) > columns, (text, lines)
 
 
 @pytest.mark.parametrize(("edition_id", "code"), JA_TREES)
