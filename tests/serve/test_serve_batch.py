@@ -99,6 +99,26 @@ def test_the_answer_is_the_command_lines_output_byte_for_byte_with_bad_lines_in_
     assert stderr.count(" not diagnosed:") == len(bad) == len(BAD_LINES)
 
 
+@pytest.mark.parametrize("edition", [None, "2019-07", "2019-12", "2025-11"])
+def test_naming_no_edition_is_the_command_line_without_edition(client: TestClient, tmp_path: Path, edition: str | None) -> None:
+    """Without `edition` the reports are the newest edition's and say it was the default, as
+    `kb-engine diagnose` without --edition; with it, they say it was asked for."""
+    lines = [json.dumps(doc) for doc in random_facts(11, 6, OBSERVABLE_IN_BOTH_EDITIONS)]
+    body = ("\n".join(lines) + "\n").encode("utf-8")
+    (tmp_path / "body").write_bytes(body)
+    chosen = [] if edition is None else ["--edition", edition]
+    args = ["diagnose", "body", "--input-format", "jsonl", "--format", "json", "--backend", "direct", "-q", *chosen]
+    cli = subprocess.run([KB_ENGINE, *args], cwd=tmp_path, capture_output=True, timeout=600)
+    assert cli.returncode in (0, 1, 5), cli.stderr
+    query = {"format": "json", **({} if edition is None else {"edition": edition})}
+    response = client.post(BATCH, params=query, content=body, headers=NDJSON)
+    assert response.status_code == 200 and response.content == cli.stdout
+    reports = _answers(response.text)
+    assert len(reports) == len(lines)
+    assert {r["edition"] for r in reports} == {edition or "2025-11"}
+    assert all(("the newest" in r["edition_reason"]) == (edition is None) for r in reports)
+
+
 def test_both_backends_and_both_media_types_give_the_same_answer(client: TestClient) -> None:
     body = _body(7, 40)
     answers = {

@@ -22,18 +22,22 @@ def cli_report(name: str, *args: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
-@pytest.mark.parametrize("edition", ["2019-07", "2019-12"])
-def test_the_report_is_the_command_lines_byte_for_byte(client: TestClient, edition: str, lang: str) -> None:
+@pytest.mark.parametrize("edition", [None, "2019-07", "2019-12", "2025-11"])
+def test_the_report_is_the_command_lines_byte_for_byte(client: TestClient, edition: str | None, lang: str) -> None:
     """A facts file posted as it is gives the report `kb-engine diagnose --format json --explain` prints for it
-    (the service indents it; the command line writes one report per line)."""
+    (the service indents it; the command line writes one report per line). Naming no edition is the command
+    line without --edition: the newest, and the report says it was the default, not asked for."""
     name = "linux-agent-outdated.yaml"
-    response = client.post(f"/v1/diagnose?edition={edition}&lang={lang}", content=facts_file(name), headers=YAML)
+    query = {"lang": lang, **({} if edition is None else {"edition": edition})}
+    response = client.post("/v1/diagnose", params=query, content=facts_file(name), headers=YAML)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    printed = cli_report(name, "--format", "json", "--explain", "--edition", edition, "--lang", lang)
+    printed = cli_report(name, "--format", "json", "--explain", "--lang", lang, *([] if edition is None else ["--edition", edition]))
     assert response.text == json.dumps(json.loads(printed), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
     report = response.json()
-    assert (report["edition"], report["lang"]) == (edition, lang)
+    assert (report["edition"], report["lang"]) == (edition or "2025-11", lang)
+    default = {"en": "the newest", "ja": "最新の版"}[lang]
+    assert (default in report["edition_reason"]) == (edition is None)
     assert [c["ref"] for c in report["observed"]["causes"] if c["status"] == "confirmed"] == ["B"]
 
 

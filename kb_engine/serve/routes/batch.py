@@ -90,7 +90,7 @@ def batch_router(service: Service) -> APIRouter:
     )
     async def diagnose_batch(
         request: Request,
-        edition: str = edition_query(service),
+        edition: str | None = edition_query(service),
         lang: Lang = Query("en", description="Language of the reports (format=json)."),
         fmt: Format = Query("rows", alias="format", description="rows (one compact row per VM) or json (one full report per VM)."),
         explain: bool = Query(False, description="format=json: add how every conclusion was derived."),
@@ -102,8 +102,7 @@ def batch_router(service: Service) -> APIRouter:
         (the concurrency limit counts it as one request) and stops before the time limit.
         """
         raw = await read_body(request, BATCH_MEDIA_TYPES)
-        # as /v1/diagnose: naming no edition gets the default engine, whose reports say so
-        engine = service.engine(edition if "edition" in request.query_params else None, backend)
+        engine = service.engine(edition, backend)
         options = FleetOptions(lang="ja" if lang == "ja" else "en", format=fmt, explain=explain)
         limit = service.settings.time_limit
         deadline = getattr(request.state, "deadline", None)

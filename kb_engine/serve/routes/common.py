@@ -57,11 +57,16 @@ FACTS_BODY: dict[str, Any] = {
 
 
 def edition_query(service: Service) -> Any:
-    """The ``edition`` query parameter: one of the knowledge base's editions, the newest by default."""
+    """The ``edition`` query parameter: one of the knowledge base's editions, or None when not given.
+
+    None means the default edition, the newest: a report then says it followed the default
+    (its ``edition_reason``), as the command line's does without ``--edition``.
+    """
     ids = list(service.kb.edition_ids)
     return Query(
-        service.kb.default.id,
-        description=f"The article's edition: {', '.join(ids)} (default: the newest).",
+        None,
+        description=f"The article's edition: {', '.join(ids)} (when not given: the newest, "
+        f"{service.kb.default.id}, and a report says it followed the default).",
         json_schema_extra={"enum": ids},
     )
 

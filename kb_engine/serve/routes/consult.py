@@ -35,7 +35,7 @@ def consult_router(service: Service) -> APIRouter:
     async def consult(
         request: Request,
         code: str = Path(description="The error code the user saw (aliases accepted)."),
-        edition: str = edition_query(service),
+        edition: str | None = edition_query(service),
         lang: Lang = Query("en", description="Language of the question and the report."),
         skip: list[str] = Query([], description="Facts the user cannot answer: never asked (repeat the parameter)."),
     ) -> Response:

@@ -38,7 +38,7 @@ def diagnose_router(service: Service) -> APIRouter:
     )
     async def diagnose(
         request: Request,
-        edition: str = edition_query(service),
+        edition: str | None = edition_query(service),
         lang: Lang = Query("en", description="Language of the report."),
         fmt: Format = Query("json", alias="format", description="json (the report), text (for a terminal) or markdown (for a ticket)."),
         explain: bool = Query(False, description="text and markdown: add how every conclusion was derived (JSON always has it)."),
@@ -49,8 +49,7 @@ def diagnose_router(service: Service) -> APIRouter:
         The body is a facts document, read exactly as `kb-engine diagnose` reads a facts file.
         """
         raw = await read_body(request)
-        # a request naming no edition gets the default engine, whose reports say the edition was the default
-        engine = service.engine(edition if "edition" in request.query_params else None, backend)
+        engine = service.engine(edition, backend)
 
         def work() -> Response:
             facts = parse_facts_body(raw)

@@ -98,7 +98,7 @@ def diagrams_router(service: Service) -> APIRouter:
     )
     async def overlay(
         request: Request,
-        edition: str = edition_query(service),
+        edition: str | None = edition_query(service),
         lang: Lang = Query("en", description="Language of the labels."),
         fmt: Literal["svg", "dot"] = Query("svg", alias="format", description="svg (drawn by Graphviz) or dot."),
         backend: str = backend_query(service),

@@ -24,7 +24,7 @@ def kb_router(service: Service) -> APIRouter:
     """The knowledge-base routes."""
     router = APIRouter(prefix="/v1/kb", tags=["knowledge base"])
 
-    def entity(name: str, edition: str, lang: str, kinds: tuple[Kind, ...], what: str) -> Response:
+    def entity(name: str, edition: str | None, lang: str, kinds: tuple[Kind, ...], what: str) -> Response:
         ed = service.edition(edition)
         try:
             kind, item = find_entity(service.kb, ed, name, kinds, source="path", path=what)
@@ -63,7 +63,7 @@ def kb_router(service: Service) -> APIRouter:
         response_class=Response,
         responses={200: {"description": "As `kb-engine kb list --format json`.", "content": {"application/json": {"schema": schema_ref("KbListing")}}}, **errors(422)},
     )
-    async def codes(edition: str = edition_query(service), lang: Lang = Query("en", description="Language of the texts.")) -> Response:
+    async def codes(edition: str | None = edition_query(service), lang: Lang = Query("en", description="Language of the texts.")) -> Response:
         """Every error code of the edition (names, aliases, message, causes in the article's order), its causes and procedures."""
         return _json(listing(service.edition(edition), lang))
 
@@ -75,7 +75,7 @@ def kb_router(service: Service) -> APIRouter:
     )
     async def code(
         code: str = Path(description="An error code or one of its aliases."),
-        edition: str = edition_query(service),
+        edition: str | None = edition_query(service),
         lang: Lang = Query("en", description="Language of the texts."),
     ) -> Response:
         """The code's message, summary, advice and causes in the article's order."""
@@ -89,7 +89,7 @@ def kb_router(service: Service) -> APIRouter:
     )
     async def cause(
         cause: str = Path(description="A cause's id or its letter in the article (A..J, E1, E2); K is the clean-up procedure."),
-        edition: str = edition_query(service),
+        edition: str | None = edition_query(service),
         lang: Lang = Query("en", description="Language of the texts."),
     ) -> Response:
         """The cause's conditions, findings, remedy steps, logs and notes, and the codes it leads to."""
