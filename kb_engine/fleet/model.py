@@ -13,13 +13,16 @@ import csv
 import io
 from collections.abc import Sequence
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from kb_engine.errors import Problem
 from kb_engine.report.model import Report
 from kb_engine.report.summary import Summary
 
-__all__ = ["CSV_COLUMNS", "ConfirmedCause", "FleetRow", "ProblemItem", "RecordError", "csv_header", "csv_line"]
+__all__ = [
+    "CSV_COLUMNS", "ConfirmedCause", "FleetRow", "ProblemItem", "RecordError", "csv_header", "csv_line", "row_json",
+]
 
 
 class _Model(BaseModel):
@@ -86,6 +89,28 @@ class FleetRow(_Model):
     def to_json(self) -> str:
         """The row as one line of JSON (fields in a fixed order, UTF-8 text), with its line break."""
         return self.model_dump_json() + "\n"
+
+
+def row_json(summary: Summary, *, source: str, line: int | None = None) -> str:
+    """The row of a summarised diagnosis as one line of JSON, with its line break, written without building
+    the model: the same text as ``FleetRow.from_summary(summary, source=source, line=line).to_json()``."""
+    data = {
+        "source": source,
+        "line": line,
+        "vm": summary.vm,
+        "edition": summary.edition,
+        "verdict": summary.verdict,
+        "observed": summary.observed,
+        "escalate": summary.escalate,
+        "confirmed": [{"id": cid, "ref": ref} for cid, ref in summary.confirmed],
+        "expected_codes": summary.expected_codes,
+        "first_remedy": summary.remedies[0] if summary.remedies else None,
+        "unknown": summary.unknown,
+    }
+    try:
+        return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE).decode("utf-8")
+    except orjson.JSONEncodeError:  # a text orjson refuses, such as a lone surrogate in a file name
+        return FleetRow.from_summary(summary, source=source, line=line).to_json()
 
 
 class ProblemItem(_Model):

@@ -20,8 +20,9 @@ from kb_engine.diagnosis import Engine
 from kb_engine.engine.reasoner import Backend
 from kb_engine.errors import InputError
 from kb_engine.report.model import Report, report_json
+from kb_engine.report.summary import Summary
 
-from .model import FleetRow, RecordError, csv_line
+from .model import FleetRow, RecordError, csv_line, row_json
 from .records import Record, parse_record, records_from_lines
 from .summary import FleetSummary
 
@@ -178,18 +179,22 @@ class BatchResult:
     stopped: bool = False
 
 
-def render_record(engine: Engine, record: Record, options: FleetOptions) -> tuple[FleetRow, str] | RecordError:
-    """One record diagnosed and written in the options' format: its row and its text, or its error.
+def render_record(engine: Engine, record: Record, options: FleetOptions) -> tuple[FleetRow | Summary, str] | RecordError:
+    """One record diagnosed and written in the options' format: its row (for rows and CSV, the summary of its
+    diagnosis, which says the same) and its text, or its error.
 
     The one per-record step of every way to run a fleet (the command line's
     workers, the HTTP service's batches), so the same record always gives the same
     bytes. Rows and CSV are built without a report. Never raises for bad input.
     """
     if options.format in ("rows", "csv"):
-        summary = row_of_record(engine, record)
-        if isinstance(summary, RecordError):
-            return summary
-        return summary, summary.to_json() if options.format == "rows" else csv_line(summary)
+        try:
+            summary = engine.summarize(parse_record(record), source=record.label)
+        except InputError as exc:
+            return RecordError.from_problems(record.source, record.line, exc.problems)
+        if options.format == "rows":
+            return summary, row_json(summary, source=record.source, line=record.line)
+        return summary, csv_line(FleetRow.from_summary(summary, source=record.source, line=record.line))
     report = diagnose_record(engine, record, lang=options.lang)
     if isinstance(report, RecordError):
         return report

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kb_engine.errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_SOME_RECORDS_BAD, EXIT_USAGE
+from kb_engine.report.summary import Summary
 
 from .model import FleetRow, RecordError
 
@@ -35,7 +36,7 @@ SummaryFormat = Literal["text", "markdown", "json"]
 _VM_EXIT_RANK = {EXIT_FINDINGS: 2, EXIT_INCOMPLETE: 1, EXIT_OK: 0}
 
 
-def vm_exit_code(row: FleetRow) -> int:
+def vm_exit_code(row: FleetRow | Summary) -> int:
     """One VM's exit code: 1 problems or unexplained (every cause of its error excluded: escalate), 5 incomplete, 0 clean."""
     if row.verdict in ("problems", "unexplained") or row.escalate:
         return EXIT_FINDINGS
@@ -80,15 +81,16 @@ class FleetSummary:
     errors: list[RecordError] = field(default_factory=list)
     worst: int = EXIT_OK
 
-    def add(self, row: FleetRow) -> None:
-        """Count one diagnosed VM."""
+    def add(self, row: FleetRow | Summary) -> None:
+        """Count one diagnosed VM, by its row or by the summary of its diagnosis (the same counts)."""
         self.vms += 1
         self.verdicts[row.verdict] += 1
         self.escalations += row.escalate
-        for cause in row.confirmed:
-            self.causes[cause.id] += 1
-            if cause.ref:
-                self.refs[cause.id] = cause.ref
+        pairs = ((c.id, c.ref) for c in row.confirmed) if isinstance(row, FleetRow) else row.confirmed
+        for cid, ref in pairs:
+            self.causes[cid] += 1
+            if ref:
+                self.refs[cid] = ref
         self.expected_codes.update(row.expected_codes)
         if row.observed is not None:
             self.observed_codes[row.observed] += 1

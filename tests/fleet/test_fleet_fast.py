@@ -1,0 +1,53 @@
+"""The fleet's fast paths say exactly what the models say: the same bytes, the same counts, the same errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kb_engine.fleet import FleetRow, FleetSummary
+from kb_engine.fleet.model import row_json
+from kb_engine.report.summary import Summary
+
+_TEXT = st.text(st.characters(exclude_categories=()), max_size=12)  # quotes, backslashes, controls, lone surrogates
+_IDS = st.lists(st.text(max_size=8), max_size=3).map(tuple)
+
+summaries = st.builds(
+    Summary,
+    vm=st.none() | _TEXT,
+    edition=_TEXT,
+    verdict=st.sampled_from(["problems", "unexplained", "incomplete", "clean"]),
+    observed=st.none() | _TEXT,
+    confirmed=st.lists(st.tuples(_TEXT, st.none() | _TEXT), max_size=3).map(tuple),
+    expected_codes=_IDS,
+    remedies=_IDS,
+    escalate=st.booleans(),
+    unknown=_IDS,
+)
+
+
+@given(summaries, _TEXT, st.none() | st.integers(min_value=0, max_value=2**63))
+def test_a_row_written_from_a_summary_is_the_models_json(summary: Summary, source: str, line: int | None) -> None:
+    """Every row, whatever its texts hold, is written byte for byte as the FleetRow model writes it (or, for
+    a text JSON cannot hold, refused the same way)."""
+    fast = _outcome(lambda: row_json(summary, source=source, line=line))
+    assert fast == _outcome(lambda: FleetRow.from_summary(summary, source=source, line=line).to_json())
+
+
+def _outcome(write: Callable[[], str]) -> str:
+    try:
+        return write()
+    except ValueError as exc:
+        return f"refused: {exc}"
+
+
+@given(st.lists(summaries, max_size=5))
+def test_a_fleet_summary_counts_summaries_as_it_counts_their_rows(items: list[Summary]) -> None:
+    """Counting the summaries of diagnoses gives the same fleet summary as counting their rows."""
+    by_summary, by_row = FleetSummary(), FleetSummary()
+    for item in items:
+        by_summary.add(item)
+        by_row.add(FleetRow.from_summary(item, source="fleet.jsonl", line=1))
+    assert by_summary == by_row
