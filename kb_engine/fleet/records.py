@@ -28,6 +28,7 @@ from kb_engine.knowledge.vocabulary import Facts
 __all__ = [
     "InputFormat",
     "JSON_LINES_SUFFIXES",
+    "LineSplitter",
     "MAX_RECORD_BYTES",
     "Record",
     "parse_record",
@@ -43,6 +44,7 @@ MAX_RECORD_BYTES = 4 * 1024 * 1024
 """The largest facts document, and the longest JSON Lines line, in bytes."""
 
 _CHUNK = 1024 * 1024
+_TOO_LONG = f"line is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MiB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +118,74 @@ def records_from_lines(lines: Iterable[bytes | str], source: str = "<input>", *,
         if not stripped:
             continue
         if len(stripped) > MAX_RECORD_BYTES:
-            yield Record(source, number, b"", f"line is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MiB", len(data))
+            yield Record(source, number, b"", _TOO_LONG, len(data))
             continue
         yield Record(source, number, stripped, None, len(data))
+
+
+class LineSplitter:
+    """The records of JSON Lines that arrive in pieces (a request body as it is received), in bounded memory.
+
+    Feed the bytes as they come; each call returns the records of the lines it
+    completed. Lines end at line feeds and are numbered from 1, blank ones
+    skipped but counted, and a line longer than :data:`MAX_RECORD_BYTES`
+    (without its line feed) is one record with a problem, as :func:`read_records`
+    reads a JSON Lines file: the same bytes give the same records however they
+    are cut. Only the line being received is held, and at most
+    ``MAX_RECORD_BYTES`` of it.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.lines = 0
+        """Lines ended so far."""
+        self._held = bytearray()
+        self._size = 0  # bytes of the line being received, with those dropped
+        self._too_long = False
+
+    @property
+    def receiving(self) -> int:
+        """The number of the line being received (the next line when the last one ended)."""
+        return self.lines + 1
+
+    def feed(self, chunk: bytes) -> list[Record]:
+        """The records of the lines that ``chunk`` ends."""
+        out: list[Record] = []
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            self._hold(chunk[start:end])
+            record = self._end(newline=True)
+            if record is not None:
+                out.append(record)
+            start = end + 1
+        self._hold(chunk[start:])
+        return out
+
+    def finish(self) -> list[Record]:
+        """The record of a last line without a line feed, when there is one."""
+        if not self._size:
+            return []
+        record = self._end(newline=False)
+        return [] if record is None else [record]
+
+    def _hold(self, piece: bytes) -> None:
+        self._size += len(piece)
+        if self._too_long:
+            return
+        if self._size > MAX_RECORD_BYTES:
+            self._too_long = True
+            self._held.clear()
+        else:
+            self._held += piece
+
+    def _end(self, *, newline: bool) -> Record | None:
+        self.lines += 1
+        size, too_long, data = self._size + newline, self._too_long, bytes(self._held).strip()
+        self._held.clear()
+        self._size, self._too_long = 0, False
+        if too_long:
+            return Record(self.source, self.lines, b"", _TOO_LONG, size)
+        return Record(self.source, self.lines, data, None, size) if data else None
 
 
 def _is_json_lines(first: bytes) -> bool:
@@ -147,7 +214,7 @@ def _line_record(raw: bytes, source: str, number: int, handle: IO[bytes]) -> Ite
             if not raw:
                 break
             size += len(raw)
-        yield Record(source, number, b"", f"line is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MiB", size)
+        yield Record(source, number, b"", _TOO_LONG, size)
         return
     data = raw.strip()
     if data:

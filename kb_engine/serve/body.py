@@ -15,7 +15,7 @@ from kb_engine.knowledge.vocabulary import Facts
 
 from .problems import HttpProblem
 
-__all__ = ["BODY_SOURCE", "FACTS_MEDIA_TYPES", "parse_facts_body", "read_body"]
+__all__ = ["BODY_SOURCE", "FACTS_MEDIA_TYPES", "acceptable_body", "parse_facts_body", "read_body"]
 
 BODY_SOURCE = "body"
 """How the request body is named in problems."""
@@ -42,12 +42,32 @@ async def read_body(request: Request, allowed: tuple[str, ...] = FACTS_MEDIA_TYP
     """
     raw = await request.body()
     if raw.strip() and not acceptable(_media_type(request), allowed):
-        given = _media_type(request) or "none"
-        raise HttpProblem(
-            "unsupported-media-type",
-            f"the body's Content-Type is {given}; send it as {' or '.join(allowed[:2])}",
-        )
+        raise _unsupported(request, allowed)
     return raw
+
+
+async def acceptable_body(request: Request, allowed: tuple[str, ...]) -> bool:
+    """Whether the body may be read as it comes: its media type is one of ``allowed``.
+
+    A body of another media type is read only until its first byte that is not
+    white space: an empty (or blank) one is accepted as it is by :func:`read_body`,
+    and False says that it was, and is now read.
+
+    Raises:
+        HttpProblem: ``unsupported-media-type`` (415) for a non-empty body of another type;
+            ``body-too-large`` (413) from the size limit.
+    """
+    if acceptable(_media_type(request), allowed):
+        return True
+    async for chunk in request.stream():
+        if chunk.strip():
+            raise _unsupported(request, allowed)
+    return False
+
+
+def _unsupported(request: Request, allowed: tuple[str, ...]) -> HttpProblem:
+    given = _media_type(request) or "none"
+    return HttpProblem("unsupported-media-type", f"the body's Content-Type is {given}; send it as {' or '.join(allowed[:2])}")
 
 
 def parse_facts_body(raw: bytes) -> Facts:

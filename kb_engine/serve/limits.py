@@ -1,7 +1,10 @@
 """What keeps the service standing: body size, time and concurrency limits.
 
 * :class:`BodyLimit` refuses a body larger than the limit with 413, from its
-  ``Content-Length`` before anything is read, or as soon as the bytes read pass it.
+  ``Content-Length`` before anything is read, or else when the bytes read pass
+  it: the bytes up to the limit are passed on, and reading further raises
+  :class:`BodyTooLarge` (a route that reads the body as it comes, the batch,
+  has answered what came before).
 * :class:`TimeLimit` answers 503 when a request is not answered within the
   time limit (counted from its first byte, so a slow upload counts too). It
   puts the moment into the request's state (``deadline``): a streamed answer,
@@ -67,16 +70,23 @@ class BodyLimit:
             await response(scope, receive, send)
             return
         seen = 0
+        refused = False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if seen > self.max_bytes and not refused:  # the bytes up to the limit were passed on
+                refused = True
+                if self.on_reject is not None:
+                    self.on_reject("body_too_large")
+                raise BodyTooLarge(self.max_bytes)
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
+                body = message.get("body", b"")
+                seen += len(body)
+                if refused:  # once refused, the rest is dropped (the client leaving is still heard)
+                    return {**message, "body": b""}
                 if seen > self.max_bytes:
-                    if self.on_reject is not None:
-                        self.on_reject("body_too_large")
-                    raise BodyTooLarge(self.max_bytes)
+                    return {**message, "body": body[: len(body) - (seen - self.max_bytes)], "more_body": True}
             return message
 
         await self.app(scope, limited, send)

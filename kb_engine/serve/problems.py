@@ -83,8 +83,8 @@ class LineProblem(ProblemDetails):
     """A problem on a line of its own in a streamed batch answer: a bad line of the body, or why the batch stopped."""
 
     line: int | None = Field(
-        description="invalid-input: the body's line that is bad (the others are answered); time-limit and internal: "
-        "the first line of the body that was not answered, nor any after it."
+        description="invalid-input: the body's line that is bad (the others are answered); time-limit, internal and "
+        "body-too-large: the first line of the body that was not answered, nor any after it."
     )
 
 

@@ -6,6 +6,12 @@ the route reads what has arrived and writes it to the client. At most
 ``capacity`` lines wait to be written: a slow client slows the work down
 instead of filling the memory. Either side can stop the other: the route
 when the client is gone or time is up, the work when it is done.
+
+A streamed request goes the other way through an :class:`Inbox`: the event
+loop puts in what it reads of the body, the work takes it out. Putting never
+waits, so that the body is read even while the client does not read the
+answer (most clients send the whole body before they read): what waits there
+is bounded by the body's size limit, not by the channel.
 """
 
 from __future__ import annotations
@@ -16,12 +22,15 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
-__all__ = ["End", "LineChannel", "Received"]
+__all__ = ["End", "Inbox", "LineChannel", "Received"]
 
-End = Literal["done", "time", "error"]
-"""How the work ended: every line sent, stopped by the time limit, or an exception (kept in its future)."""
+End = Literal["done", "time", "error", "body_too_large"]
+"""How the work ended: every line sent, stopped by the time limit, an exception (kept in its future), or
+the request body passed the size limit."""
+
+T = TypeVar("T")
 
 _POLL = 0.05
 """Seconds a worker waiting for room checks whether it should stop."""
@@ -127,3 +136,50 @@ class LineChannel:
         for _ in items:
             self._room.release()
         return Received("".join(text for text, _ in items), items[-1][1] if items else None, end)
+
+
+class Inbox(Generic[T]):
+    """Items from the event loop to one worker thread, in order, then how their stream ended."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._items: deque[T] = deque()
+        self._end: End | None = None
+
+    # The event loop's side: never waits.
+
+    def put(self, items: list[T]) -> None:
+        """Add items (none after the end)."""
+        if items:
+            with self._ready:
+                if self._end is None:
+                    self._items.extend(items)
+                    self._ready.notify()
+
+    def close(self, end: End) -> None:
+        """No more items: ``done`` (all were put), or why the rest will never come (the first reason stays)."""
+        with self._ready:
+            if self._end is None:
+                self._end = end
+            self._ready.notify()
+
+    # The worker's side.
+
+    def take(self, until: float, stopped: Callable[[], bool]) -> T | None:
+        """The next item, waiting for it until the monotonic time ``until`` at most, or while ``stopped()`` is false.
+
+        None when there is none to come (see :attr:`end`), time is up, or ``stopped()``.
+        """
+        with self._ready:
+            while not self._items:
+                remaining = until - time.monotonic()
+                if self._end is not None or remaining <= 0 or stopped():
+                    return None
+                self._ready.wait(min(remaining, _POLL))
+            return self._items.popleft()
+
+    @property
+    def end(self) -> End | None:
+        """How the stream of items ended (None while it goes on)."""
+        with self._ready:
+            return self._end

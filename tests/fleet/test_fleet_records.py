@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb_engine.errors import InputError
-from kb_engine.fleet.records import MAX_RECORD_BYTES, Record, parse_record, read_records, records_from_lines
+from kb_engine.fleet.records import MAX_RECORD_BYTES, LineSplitter, Record, parse_record, read_records, records_from_lines
 
 
 def _write(path: Path, text: str | bytes) -> str:
@@ -114,3 +115,28 @@ def test_records_from_lines_numbers_every_line_and_keeps_the_order(lines: list[s
     expected = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
     assert [(r.line, r.data.decode("utf-8")) for r in records] == expected
     assert all(isinstance(r, Record) and r.problem is None for r in records)
+
+
+_PIECES = st.sampled_from([b'{"name": "a"}', b"", b"  ", b"\r", b"\n", b"\n", b"xyz", "日本".encode(), b"\xef\xbb\xbf"])
+
+
+@settings(max_examples=300)
+@given(st.lists(_PIECES, max_size=40), st.lists(st.integers(min_value=0, max_value=200), max_size=12))
+def test_a_line_splitter_gives_the_records_the_command_line_reads_however_the_bytes_are_cut(
+    pieces: list[bytes], cuts: list[int]
+) -> None:
+    """A body fed in pieces gives the records of the same bytes read as a JSON Lines file: the same line numbers,
+    data, sizes, and the same too-long lines (the limit made small here to reach it)."""
+    data = b"".join(pieces)
+    with mock.patch("kb_engine.fleet.records.MAX_RECORD_BYTES", 16):
+        expected = list(read_records(["-"], input_format="jsonl", stdin=io.BytesIO(data)))
+        splitter = LineSplitter("<stdin>")
+        records: list[Record] = []
+        start = 0
+        for cut in sorted(cuts):
+            records += splitter.feed(data[start:cut])
+            start = max(start, cut)
+        records += splitter.feed(data[start:])
+        records += splitter.finish()
+    assert [(r.line, r.data, r.problem is None) for r in records] == [(r.line, r.data, r.problem is None) for r in expected]
+    assert records == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -17,7 +18,7 @@ from factsgen import OBSERVABLE_IN_BOTH_EDITIONS, facts_documents, random_facts
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from serve_helpers import problem, serving
+from serve_helpers import post_in_chunks, problem, serving
 
 from kb_engine.fleet.model import ProblemItem, RecordError
 from kb_engine.report.summary import Summary
@@ -239,3 +240,58 @@ def test_an_internal_error_ends_the_answer_with_a_problem_and_is_logged(
         assert last["type"] == "urn:kb-engine:problem:internal" and last["line"] == 3
         assert "must not leak" not in response.text
         assert any("batch-test" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def _cuts(body: bytes, seed: int) -> list[bytes]:
+    """The body cut at random places, some chunks empty, some a single byte (inside a UTF-8 character too)."""
+    rng = random.Random(seed)
+    chunks, start = [], 0
+    while start < len(body):
+        size = rng.choice([0, 1, 2, 7, 64, 1000])
+        chunks.append(body[start : start + size])
+        start += size
+    return chunks
+
+
+@pytest.mark.parametrize(("fmt", "seed"), [("rows", 1), ("json", 2), ("rows", 3)])
+def test_a_body_sent_in_chunks_is_answered_as_the_whole_body_is(client: TestClient, fmt: str, seed: int) -> None:
+    """However the upload is cut (between lines, inside a line, inside a character), the answer is the same bytes
+    as for the body sent at once, which is the command line's (above), bad lines in place."""
+    body = _body(seed, 40)
+    whole = client.post(BATCH, params={"format": fmt}, content=body, headers=NDJSON)
+    status, headers, answer = post_in_chunks(client, BATCH, _cuts(body, seed), query=f"format={fmt}", headers=NDJSON)
+    assert (status, headers["content-type"]) == (200, "application/x-ndjson")
+    assert answer == whole.content and len(_answers(answer.decode("utf-8"))) == 40 + 1 + len(BAD_LINES)
+
+
+def test_the_first_line_is_answered_before_the_rest_of_the_body_is_sent(client: TestClient) -> None:
+    """A client that sends a line and waits for its answer gets it: lines are answered as they arrive."""
+    first, second = b'{"name": "first", "vm": {"os": "linux"}}\n', b'{"name": "second", "vm": {"os": "windows"}}\n'
+    status, _, answer = post_in_chunks(client, BATCH, [first, second], headers=NDJSON, hold_before=1)
+    assert status == 200
+    assert [(row["line"], row["vm"]) for row in _answers(answer.decode("utf-8"))] == [(1, "first"), (2, "second")]
+
+
+def test_a_chunked_body_over_the_limit_is_answered_up_to_the_limit_then_says_where_it_stopped() -> None:
+    """Without a Content-Length the size is known only as the body arrives: every line that ends within the
+    limit is answered, then a body-too-large line names the first line not answered. When no line ended
+    within the limit, nothing was answered: 413, as for a declared size."""
+    line = b'{"vm": {"os": "linux"}}\n'  # 24 bytes: four lines end within 100 bytes
+    with serving(max_body_bytes=100) as small:
+        status, _, answer = post_in_chunks(small, BATCH, [line[:10], line[10:] + line, line * 3], headers=NDJSON)
+        *rows, last = _answers(answer.decode("utf-8"))
+        assert status == 200 and [r["line"] for r in rows] == [1, 2, 3, 4]
+        assert last["type"] == "urn:kb-engine:problem:body-too-large" and last["status"] == 413 and last["line"] == 5
+        assert "larger than the limit of 100 bytes: line 5 and the lines after it were not answered" in last["detail"]
+        status, headers, answer = post_in_chunks(small, BATCH, [b'{"name": "' + b"x" * 200 + b'"}\n'], headers=NDJSON)
+        assert status == 413 and headers["content-type"] == "application/problem+json"
+        assert json.loads(answer)["type"] == "urn:kb-engine:problem:body-too-large"
+        metrics = small.get("/metrics").text
+        assert 'kb_engine_http_requests_rejected_total{reason="body_too_large"} 2.0' in metrics
+
+
+def test_a_chunked_body_of_another_media_type_is_refused_at_its_first_bytes(client: TestClient) -> None:
+    status, _, answer = post_in_chunks(client, BATCH, [b"  \n", b'{"vm": {}}\n'], headers={"Content-Type": "application/json"})
+    assert status == 415 and "application/x-ndjson" in json.loads(answer)["detail"]
+    status, _, answer = post_in_chunks(client, BATCH, [b"  \n", b"\n"], headers={"Content-Type": "text/plain"})
+    assert (status, answer) == (200, b"")

@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -109,6 +110,52 @@ def test_a_batch_streams_and_a_client_that_leaves_frees_its_worker() -> None:
                 assert time.monotonic() < served, "the worker was not given back"
                 time.sleep(0.2)
             assert status == 200
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            finally:
+                if server.poll() is None:
+                    server.kill()
+
+
+def _read_until(sock: socket.socket, marker: bytes, received: bytearray, deadline: float) -> None:
+    while marker not in received:
+        assert time.monotonic() < deadline, f"no {marker!r} in {bytes(received)[:300]!r}"
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection closed before {marker!r}: {bytes(received)[:300]!r}"
+        received.extend(chunk)
+
+
+def test_a_chunked_upload_is_answered_line_by_line_while_it_is_sent() -> None:
+    """Through the real server: the client sends one line of a chunked body and gets its answer before it sends
+    the next, cut in the middle; the answer is complete once the body ends."""
+    with subprocess.Popen([KB_ENGINE, "serve", "--port", "0", "--no-access-log"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True) as server:
+        try:
+            port = read_events(server.stderr, "listening on", time.monotonic() + 60)[-1]["port"]
+            ready = time.monotonic() + 60
+            while request(f"http://127.0.0.1:{port}/readyz")[0] != 200:
+                assert time.monotonic() < ready, "never ready"
+                time.sleep(0.1)
+
+            def chunk(data: bytes) -> bytes:
+                return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+            first, second = b'{"name": "first", "vm": {"os": "linux"}}\n', b'{"name": "second", "vm": {"os": "windows"}}\n'
+            deadline = time.monotonic() + 60
+            with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+                sock.sendall(b"POST /v1/diagnose/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-ndjson\r\n"
+                             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunk(first))
+                received = bytearray()
+                _read_until(sock, b'"vm":"first"', received, deadline)  # answered with the rest of the body unsent
+                assert received.startswith(b"HTTP/1.1 200 ")
+                sock.sendall(chunk(second[:9]))
+                sock.sendall(chunk(second[9:]) + b"0\r\n\r\n")
+                _read_until(sock, b"\r\n0\r\n\r\n", received, deadline)  # the answer's last chunk
+            _, _, body = bytes(received).partition(b"\r\n\r\n")
+            text = b"".join(body.split(b"\r\n")[1::2]).decode("utf-8")  # the chunks' data, without their sizes
+            assert [(row["line"], row["vm"]) for row in map(json.loads, text.splitlines())] == [(1, "first"), (2, "second")]
         finally:
             server.send_signal(signal.SIGTERM)
             try:
