@@ -6,13 +6,17 @@
 It starts `kb-engine serve` on 127.0.0.1 (a free port; no other address is ever
 used), waits until it is ready, and sends a fixed, seeded mix of requests from
 concurrent clients: diagnoses of generated VMs (JSON and YAML, both languages
-and editions), consultation steps, knowledge-base look-ups and decision trees,
-with a share of bad input (invalid facts, unreadable bodies, misspelt codes,
-invalid parameters). Then it stops the server with SIGTERM and reports.
+and editions), batches of VMs as JSON Lines with bad lines among them (half of
+them sent as chunked uploads, cut inside lines), consultation steps,
+knowledge-base look-ups and decision trees, with a share of bad input (invalid
+facts, unreadable bodies, misspelt codes, invalid parameters). Then it stops
+the server with SIGTERM and reports.
 
 It passes (exit 0) when no request is lost (every one answered), none is
-answered 5xx, every good one 200 and every bad one 4xx with its problems. It
-stops by itself: a fixed number of requests, and a deadline (--deadline).
+answered 5xx, every good one 200 and every bad one 4xx with its problems, and
+every batch answers each of its lines in order: each VM by its row or report,
+each bad line by a problem listing what is wrong with it. It stops by itself:
+a fixed number of requests, and a deadline (--deadline).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +47,16 @@ from factsgen import random_facts  # noqa: E402
 KB_ENGINE = str(Path(sys.executable).parent / "kb-engine")
 HOST = "127.0.0.1"  # the loopback address, and nothing else
 CODES = ["GuestAgentSnapshotTaskStatusError", "UserErrorGuestAgentStatusUnavailable", "BackUpOperationFailed", "UserErrorRpCollectionLimitReached"]
+BAD_LINES = ["not json at all", '{"vm": {"os": "mac"}}', '{"agent": {"versoin": "2.2.10"}}', "[1, 2, 3]", '{"name": "a", "name": "b"}']
+INVALID_LINE = "urn:kb-engine:problem:invalid-input"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What a batch must answer, line by line in order: a VM's name (its row or report), or None (a bad line)."""
+
+    expected: tuple[tuple[int, str | None], ...]
+    chunked: bool
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class Call:
     body: bytes | None
     media_type: str | None
     bad: bool
+    batch: Batch | None = None
 
 
 def plan(count: int, bad_share: float, seed: int) -> list[Call]:
@@ -66,11 +82,13 @@ def plan(count: int, bad_share: float, seed: int) -> list[Call]:
         lang = rng.choice(["en", "ja"])
         edition = rng.choice(["2019-07", "2019-12"])
         vm = vms[index % len(vms)]
-        if kind < 0.70:
+        if kind < 0.67:
             if rng.random() < 0.5:
                 calls.append(Call("POST", f"/v1/diagnose?edition={edition}&lang={lang}", json.dumps(vm).encode(), "application/json", False))
             else:
                 calls.append(Call("POST", f"/v1/diagnose?edition={edition}&lang={lang}&format=text", yaml.safe_dump(vm).encode(), "application/yaml", False))
+        elif kind < 0.70:
+            calls.append(_batch(rng, vms, index, f"edition={edition}&lang={lang}"))
         elif kind < 0.85:
             known = {k: v for k, v in vm.items() if k in ("vm", "agent") and rng.random() < 0.5}
             calls.append(Call("POST", f"/v1/consult/{rng.choice(CODES)}?lang={lang}&edition=2019-12", json.dumps(known).encode(), "application/json", False))
@@ -79,6 +97,18 @@ def plan(count: int, bad_share: float, seed: int) -> list[Call]:
         else:
             calls.append(Call("GET", f"/v1/diagrams/{edition}/{lang}/{rng.choice(CODES)}.mmd", None, None, False))
     return calls
+
+
+def _batch(rng: random.Random, vms: list[dict[str, Any]], index: int, query: str) -> Call:
+    """5 to 20 VMs as JSON Lines with 1 to 3 bad lines among them, as rows (mostly) or reports."""
+    lines: list[tuple[str, str | None]] = [(json.dumps(vms[(index + k) % len(vms)]), vms[(index + k) % len(vms)]["name"])
+                                           for k in range(rng.randint(5, 20))]
+    for _ in range(rng.randint(1, 3)):
+        lines.insert(rng.randrange(len(lines) + 1), (rng.choice(BAD_LINES), None))
+    body = "".join(text + "\n" for text, _ in lines).encode()
+    expected = tuple((number, name) for number, (_, name) in enumerate(lines, 1))
+    fmt = rng.choice(["rows", "rows", "json"])
+    return Call("POST", f"/v1/diagnose/batch?{query}&format={fmt}", body, "application/x-ndjson", False, Batch(expected, rng.random() < 0.5))
 
 
 def _bad(rng: random.Random, index: int) -> Call:
@@ -100,6 +130,31 @@ class Outcome:
     seconds: float
     problems: int
     error: str | None = None
+    batch_faults: list[str] | None = None
+    """A batch's answer: what is wrong with it (empty when every line was answered as it must be)."""
+
+
+def check_batch(batch: Batch, text: str) -> list[str]:
+    """What is wrong with a batch's answer: a line missing, out of order, or not answered as it must be."""
+    try:
+        answers = [json.loads(line) for line in text.split("\n")[:-1]]
+    except json.JSONDecodeError as exc:
+        return [f"an answer line is not JSON: {exc}"]
+    if len(answers) != len(batch.expected):
+        return [f"{len(answers)} answer lines for {len(batch.expected)} lines"]
+    faults = []
+    for (line, name), answer in zip(batch.expected, answers, strict=True):
+        if name is not None and (answer.get("vm") != name or "type" in answer):
+            faults.append(f"line {line}: expected the row or report of {name}, got {str(answer)[:120]}")
+        if name is None and not (answer.get("type") == INVALID_LINE and answer.get("line") == line and answer.get("problems")):
+            faults.append(f"line {line}: expected the bad line's problems, got {str(answer)[:120]}")
+    return faults
+
+
+async def _pieces(body: bytes, size: int) -> AsyncIterator[bytes]:
+    """The body in pieces of ``size`` bytes (cut inside lines): httpx sends them as a chunked upload."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
 
 
 async def send_all(base: str, calls: list[Call], clients: int, deadline: float) -> list[Outcome]:
@@ -115,8 +170,9 @@ async def send_all(base: str, calls: list[Call], clients: int, deadline: float) 
                 call = queue.get_nowait()
                 headers = {"Content-Type": call.media_type} if call.media_type else {}
                 started = time.perf_counter()
+                content = _pieces(call.body, 97) if call.batch is not None and call.batch.chunked and call.body else call.body
                 try:
-                    response = await client.request(call.method, call.path, content=call.body, headers=headers)
+                    response = await client.request(call.method, call.path, content=content, headers=headers)
                 except httpx.HTTPError as exc:
                     outcomes.append(Outcome(call, None, time.perf_counter() - started, 0, f"{type(exc).__name__}: {exc}"))
                     continue
@@ -124,7 +180,8 @@ async def send_all(base: str, calls: list[Call], clients: int, deadline: float) 
                 problems = 0
                 if response.headers.get("content-type") == "application/problem+json":
                     problems = len(response.json().get("problems", []))
-                outcomes.append(Outcome(call, response.status_code, elapsed, problems))
+                faults = check_batch(call.batch, response.text) if call.batch is not None and response.status_code == 200 else None
+                outcomes.append(Outcome(call, response.status_code, elapsed, problems, batch_faults=faults))
 
         await asyncio.gather(*(worker() for _ in range(clients)))
     return outcomes
@@ -213,12 +270,19 @@ def main() -> int:
     bad = [o for o in outcomes if o.call.bad]
     bad_answered = [o for o in bad if o.status is not None and 400 <= o.status < 500 and o.problems > 0]
     latencies = [o.seconds * 1000 for o in outcomes if o.status is not None]
+    batches = [(o, o.call.batch) for o in outcomes if o.call.batch is not None]
+    batch_faults = [(o, fault) for o, _ in batches for fault in (o.batch_faults or [])]
+    sent_lines = [name for _, batch in batches for _, name in batch.expected]
+    answered_lines = [name for o, batch in batches if o.batch_faults == [] for _, name in batch.expected]
     print(f"kb-engine serve load test on {HOST}: {platform.machine()}, CPython {platform.python_version()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f} at the end")
     print(f"server: --backend {args.backend} --workers {args.workers} --queue {args.queue}; {args.clients} concurrent clients")
     print(f"requests: {len(calls)} ({len(bad)} bad input), answered: {len(calls) - lost}, lost: {lost}")
     print(f"statuses: {dict(sorted((str(k), v) for k, v in statuses.items()))}")
     print(f"5xx: {server_errors}; good requests not 200: {len(good_not_200)}; bad requests answered 4xx with problems: {len(bad_answered)}/{len(bad)}")
+    print(f"batches: {len(batches)} ({sum(batch.chunked for _, batch in batches)} sent chunked), {len(sent_lines)} lines "
+          f"({sent_lines.count(None)} bad); answered as they must be: {len(answered_lines) - answered_lines.count(None)} VMs "
+          f"and {answered_lines.count(None)} bad lines with their problems; faults: {len(batch_faults)}")
     if latencies:
         print(f"throughput: {len(latencies) / wall:.0f} requests/s over {wall:.1f} s; the same diagnoses in-process, "
               f"one thread: {floor:.0f}/s (ratio {len(latencies) / wall / floor:.2f})")
@@ -226,7 +290,10 @@ def main() -> int:
     print(f"server stopped with exit status {stopped}")
     for outcome in good_not_200[:5]:
         print(f"  unexpected: {outcome.call.method} {outcome.call.path} -> {outcome.status} {outcome.error or ''}")
-    passed = lost == 0 and server_errors == 0 and not good_not_200 and len(bad_answered) == len(bad) and stopped == 0
+    for outcome, fault in batch_faults[:5]:
+        print(f"  batch {outcome.call.path}: {fault}")
+    passed = (lost == 0 and server_errors == 0 and not good_not_200 and len(bad_answered) == len(bad) and stopped == 0
+              and not batch_faults and len(answered_lines) == len(sent_lines))
     print("PASS" if passed else "FAIL")
     return 0 if passed else 1
 
