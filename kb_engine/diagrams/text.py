@@ -30,6 +30,11 @@ def _target(tree: Tree, node_id: str) -> str:
     return node.title
 
 
+def _top(tree: Tree, group_id: str) -> str:
+    group = tree.group(group_id)
+    return group.id if group.parent is None else _top(tree, group.parent)
+
+
 def _para(text: str, indent: str, first: str | None = None) -> list[str]:
     """Wrap ``text`` at the page width; ``first`` prefixes the first line (later lines align under it)."""
     lead = indent if first is None else first
@@ -75,7 +80,19 @@ def tree_text(tree: Tree, tr: Trace | None = None) -> str:
             out.append(f"     ({word('fact', lang)}: {node.fact})")
             for edge in tree.out_edges(node.id):
                 out.append(f"     {edge.label} -> {_target(tree, edge.target)}")
+    # A question asked once for several causes comes just before the first of them.
+    shared: dict[str, list[Node]] = {}
+    for index, node in enumerate(tree.nodes):
+        if node.kind == "question" and node.group is None:
+            following = next(n.group for n in tree.nodes[index:] if n.group is not None)
+            shared.setdefault(_top(tree, following), []).append(node)
     for group in tree.groups:
+        for node in shared.get(group.id, []):
+            title = node.title if tr is None else f"{node.title} {word(_TRUTH[tr.answers.get(node.id)], lang)}"
+            out += [""] + _para(title, "", f"{node.label} ")
+            out += _para(f"({word('fact', lang)}: {node.test})", "     ")
+            for edge in tree.out_edges(node.id):
+                out.append(f"     {edge.label} -> {_target(tree, edge.target)}")
         depth = "  " if group.parent else ""
         heading = group.heading
         if tr is not None:

@@ -15,6 +15,11 @@ When some of the code's causes concern only one operating system (their
 and Linux lanes go through the causes that concern them. An arrow that a
 cause's exit takes for one OS only is marked with it (``no (Linux)``).
 
+Likewise a finding that the ``applies`` of several causes in a row need (in
+2025-11, "does the backup use the VM agent?") is asked once, before the first
+of them, as a question of no cause (``Q0.1``): yes goes through those causes,
+which do not ask it again; no (does not apply) goes on after the last of them.
+
 The DOT, Mermaid, text and HTML views all render this one model, so they say
 the same thing. :func:`trace` lays one VM's diagnosis over it (the overlay).
 """
@@ -98,6 +103,8 @@ class Node:
         logs: the escalation leaf's logs to collect.
         help: where to find the answer to a question, one text per fact it asks about.
         options: a choice node's answers: (value, the finding that is true for it, or None).
+        covers: a question asked once for several causes (no group of its own): those causes' ids, which
+            its "no" passes by and which stay undetermined when its answer is not known.
     """
 
     id: str
@@ -113,6 +120,7 @@ class Node:
     logs: tuple[str, ...] = ()
     help: tuple[str, ...] = ()
     options: tuple[tuple[str, str | None], ...] = ()
+    covers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,15 +246,46 @@ def os_gate(edition: Edition, cause: Cause) -> str | None:
     return None
 
 
-def applies_beyond_os(edition: Edition, cause: Cause) -> Condition | None:
-    """What a cause's ``applies`` asks besides the OS (asked at the top): None when nothing is left."""
+def applies_left(edition: Edition, cause: Cause, *, os_gated: bool, shared: frozenset[str] = frozenset()) -> Condition | None:
+    """What a cause's ``applies`` still asks in its own part of the tree: without the OS when ``os_gated`` (asked at
+    the top) and without the ``shared`` findings (asked once before it); None when nothing is left."""
     cond = cause.applies
-    if cond is None or _os_of(edition, cond) is not None:
+    if cond is None:
         return None
-    if isinstance(cond, All):
-        rest = tuple(part for part in cond.parts if _os_of(edition, part) is None)
-        return None if not rest else rest[0] if len(rest) == 1 else All(rest)
-    return cond
+    parts = cond.parts if isinstance(cond, All) else (cond,)
+    rest = tuple(part for part in parts if not (os_gated and _os_of(edition, part) is not None)
+                 and not (isinstance(part, FindingRef) and part.finding in shared))
+    if len(rest) == len(parts):
+        return cond
+    return None if not rest else rest[0] if len(rest) == 1 else All(rest)
+
+
+def _applies_findings(edition: Edition, cause: Cause) -> list[str]:
+    """The findings, other than the OS, that a cause's ``applies`` needs as a whole part (alone or in an ``all``)."""
+    cond = cause.applies
+    if cond is None:
+        return []
+    parts = cond.parts if isinstance(cond, All) else (cond,)
+    return [p.finding for p in parts if isinstance(p, FindingRef) and _os_of(edition, p) is None]
+
+
+def shared_runs(edition: Edition, entry: CodeEntry) -> list[tuple[int, int, str]]:
+    """Where one question stands for several causes: (first, last) positions in the entry's causes and the finding
+    that the ``applies`` of each of those causes, one after the other, needs. Runs of two causes or more, none
+    overlapping another (the first found is kept)."""
+    needs = [_applies_findings(edition, edition.causes[cid]) for cid in entry.causes]
+    runs: list[tuple[int, int, str]] = []
+    for finding in dict.fromkeys(f for found in needs for f in found):
+        start: int | None = None
+        for index in range(len(needs) + 1):
+            inside = index < len(needs) and finding in needs[index]
+            if inside and start is None:
+                start = index
+            elif not inside and start is not None:
+                if index - start >= 2 and all(index - 1 < a or start > b for a, b, _ in runs):
+                    runs.append((start, index - 1, finding))
+                start = None
+    return sorted(runs)
 
 
 def _os_of(edition: Edition, cond: Condition | None) -> str | None:
@@ -326,18 +365,23 @@ class _Builder:
                 out.append(self.text(question.help))
         return tuple(out)
 
-    def question(self, group: Group, role: str, cond: FindingRef | Test) -> str:
-        count = self.question_count.get(group.id, 0) + 1
-        self.question_count[group.id] = count
+    def question(self, group: Group | None, role: str, cond: FindingRef | Test, *, label: str = "",
+                 covers: tuple[str, ...] = ()) -> str:
+        """A question node in ``group``'s part; with no group, one asked once for the causes it ``covers``."""
+        owner = "shared" if group is None else group.id
+        if group is not None:
+            count = self.question_count.get(group.id, 0) + 1
+            self.question_count[group.id] = count
+            label = f"Q{group.number}.{count}"
         if isinstance(cond, FindingRef):
             finding = self.edition.findings[cond.finding]
             tests = [finding.when]
-            node_id = self.new_id(f"q__{group.id}__{role}__{cond.finding}")
+            node_id = self.new_id(f"q__{owner}__{role}__{cond.finding}")
             title = self.text(finding.question)
             finding_id: str | None = cond.finding
         else:
             tests = [cond]
-            node_id = self.new_id(f"q__{group.id}__{role}__{cond.fact.replace('.', '_')}")
+            node_id = self.new_id(f"q__{owner}__{role}__{cond.fact.replace('.', '_')}")
             title = self.condition(cond) + "?"
             finding_id = None
         facts: list[str] = []
@@ -349,13 +393,14 @@ class _Builder:
             Node(
                 id=node_id,
                 kind="question",
-                label=f"Q{group.number}.{count}",
+                label=label,
                 title=title,
-                group=group.id,
+                group=None if group is None else group.id,
                 finding=finding_id,
                 fact=", ".join(facts) or None,
                 test="; ".join(self.condition(t) for t in tests),
                 help=self.help(facts),
+                covers=covers,
             )
         )
         return node_id
@@ -394,20 +439,22 @@ class _Builder:
             sub.ref, self.text(sub.title), group.id,
         )
         self.groups.append(sub_group)
-        entry, true_exits, false_exits = self.cause(sub, sub_group, gated=False)
+        entry, true_exits, false_exits = self.cause(sub, sub_group, os_gated=False)
         if leaf_ok:
             leaf = self.leaf(sub, sub_group)
             self.wire(true_exits, leaf)
             return entry, [], false_exits + self.exits(leaf, "still_failing")
         return entry, true_exits, false_exits
 
-    def cause(self, cause: Cause, group: Group, *, gated: bool) -> tuple[str, list[_Exit], list[_Exit]]:
+    def cause(self, cause: Cause, group: Group, *, os_gated: bool,
+              shared: frozenset[str] = frozenset()) -> tuple[str, list[_Exit], list[_Exit]]:
         """A cause's questions: applies first (its no: does not apply), then when.
 
-        ``gated``: its applies names the OS, asked at the top, so only the rest of it is asked here.
+        ``os_gated``: its applies names the OS, asked at the top; ``shared``: findings of its applies asked once
+        before it; only the rest of its applies is asked here.
         """
         when_entry, when_true, when_false = self.compile(cause.when, group, "when", True)
-        applies = applies_beyond_os(self.edition, cause) if gated else cause.applies
+        applies = applies_left(self.edition, cause, os_gated=os_gated, shared=shared)
         if applies is None:
             return when_entry, when_true, when_false
         # Build the applies questions first so they are numbered first, then move them ahead.
@@ -500,6 +547,26 @@ def _mark_splits(edges: list[Edge]) -> list[Edge]:
     return out
 
 
+def _cause_part(b: _Builder, edition: Edition, cid: str, index: int, gate: str | None, shared: frozenset[str],
+                pending: list[_Exit]) -> list[_Exit]:
+    """One cause's part of the tree, entered by the pending arrows of the lanes it concerns; the arrows left."""
+    cause = edition.causes[cid]
+    group = Group(cid, str(index + 1), cause.ref, b.text(cause.title))
+    b.groups.append(group)
+    only = None if gate is None else frozenset({gate})
+    lanes: frozenset[str] = frozenset().union(*(o for _, _, o in pending))
+    b.lane = lanes if only is None else lanes & only
+    if not b.lane:
+        return pending  # no VM reaches it (the lanes that would went elsewhere); cannot happen with one gate per cause
+    entry_node, true_exits, false_exits = b.cause(cause, group, os_gated=gate is not None, shared=shared)
+    pending = b.wire(pending, entry_node, only=only)
+    if true_exits:
+        leaf = b.leaf(cause, group)
+        b.wire(true_exits, leaf)
+        false_exits = false_exits + b.exits(leaf, "still_failing")
+    return pending + false_exits
+
+
 def build_tree(edition: Edition, entry: CodeEntry, lang: str, questions: QuestionBank | None = None) -> Tree:
     """The decision tree of one error-code entry, in ``lang``.
 
@@ -530,23 +597,27 @@ def build_tree(edition: Edition, entry: CodeEntry, lang: str, questions: Questio
         b.nodes.append(choice)
         b.wire(pending, choice.id)
         pending = [(choice.id, "choice", frozenset({v})) for v in os_values]
-    for number, cid in enumerate(entry.causes, start=1):
-        cause = edition.causes[cid]
-        group = Group(cid, str(number), cause.ref, b.text(cause.title))
-        b.groups.append(group)
-        gate = gates[cid]
-        only = None if gate is None else frozenset({gate})
-        lanes: frozenset[str] = frozenset().union(*(o for _, _, o in pending))
-        b.lane = lanes if only is None else lanes & only
-        if not b.lane:
-            continue  # no VM reaches it (the lanes that would went elsewhere); cannot happen with one gate per cause
-        entry_node, true_exits, false_exits = b.cause(cause, group, gated=gate is not None)
-        pending = b.wire(pending, entry_node, only=only)
-        if true_exits:
-            leaf = b.leaf(cause, group)
-            b.wire(true_exits, leaf)
-            false_exits = false_exits + b.exits(leaf, "still_failing")
-        pending = pending + false_exits
+    runs = shared_runs(edition, entry)
+    held: dict[int, list[_Exit]] = {}  # a shared question's "no", waiting after the last cause it stands for
+    shared_of: dict[str, frozenset[str]] = {}
+    for index, cid in enumerate(entry.causes):
+        for number, (first, last, finding) in enumerate(runs, start=1):
+            if first <= index <= last:
+                shared_of[cid] = shared_of.get(cid, frozenset()) | {finding}
+            if index != first:
+                continue
+            members = entry.causes[first:last + 1]
+            lanes = frozenset().union(*(o for _, _, o in pending))
+            need = frozenset().union(*(lanes if gates[m] is None else lanes & {gates[m]} for m in members))
+            if not need:
+                continue
+            b.lane = need
+            covers = tuple(g for m in members for g in (m, *edition.causes[m].children))
+            ask = b.question(None, "applies", FindingRef(finding), label=f"Q0.{number}", covers=covers)
+            pending = b.wire(pending, ask, only=need) + b.exits(ask, "yes")
+            held.setdefault(last, []).extend((n, "not_applicable", o) for n, _, o in b.exits(ask, "no"))
+        pending = _cause_part(b, edition, cid, index, gates[cid], shared_of.get(cid, frozenset()), pending)
+        pending += held.pop(index, [])
     logs = _cause_logs(edition, entry)
     escalate = Node(
         id="escalate",

@@ -147,6 +147,37 @@ def test_the_os_is_asked_once_at_the_top_and_each_lane_skips_the_other_oss_cause
     assert no["no (Windows)"] == "escalate"
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_question_several_causes_in_a_row_need_is_asked_once_before_them(lang: str) -> None:
+    """2025-11 GuestAgentSnapshotTaskStatusError: every cause applies only when the backup uses the VM agent. The
+    tree asks that once, right after the OS; yes leads into the causes (which do not ask it again), no (agentless:
+    none of them applies) goes straight to the escalation leaf."""
+    edition, entry = _entry("2025-11", "GuestAgentSnapshotTaskStatusError")
+    tree = build_tree(edition, entry, lang)
+    asked = [n for n in tree.nodes if n.finding == "agent_based_backup"]
+    assert len(asked) == 1
+    (shared,) = asked
+    assert shared.group is None and [e.target for e in tree.out_edges("os")] == [shared.id, shared.id]
+    assert set(shared.covers) >= set(entry.causes)
+    yes = {e.os: tree.node(e.target).group for e in tree.out_edges(shared.id) if e.kind == "yes"}
+    assert yes == {("windows",): "agent_unresponsive_windows", ("linux",): "agent_outdated_linux"}
+    (no,) = [e for e in tree.out_edges(shared.id) if e.kind != "yes"]
+    assert no.target == "escalate" and no.kind == "not_applicable"
+    assert f"{shared.label} {shared.title}" in " ".join(tree_text(tree).split())
+
+
+def test_a_shared_question_does_not_skip_a_cause_that_does_not_need_it() -> None:
+    """2025-11 BackUpOperationFailed: causes A, B and E need the agent, G does not. No to the shared question goes
+    on to G, the next cause that may still apply."""
+    edition, entry = _entry("2025-11", "BackUpOperationFailed")
+    tree = build_tree(edition, entry, "en")
+    (shared,) = [n for n in tree.nodes if n.group is None and n.kind == "question"]
+    (no,) = [e for e in tree.out_edges(shared.id) if e.kind != "yes"]
+    assert tree.node(no.target).group == "rp_group_locked"
+    assert {"agent_unresponsive_windows", "agent_outdated_linux", "snapshot_unavailable"} <= set(shared.covers)
+    assert "rp_group_locked" not in shared.covers
+
+
 def test_a_tree_without_os_specific_causes_asks_no_os() -> None:
     """UserErrorRpCollectionLimitReached's causes concern every VM: no OS question."""
     edition, entry = _entry("2019-12", "UserErrorRpCollectionLimitReached")

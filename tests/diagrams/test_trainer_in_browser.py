@@ -120,6 +120,22 @@ def test_unknown_answers_leave_causes_open_at_the_escalation_leaf(page: Any) -> 
         default_kb().edition("2019-12"), default_kb().edition("2019-12").code("UserErrorRpCollectionLimitReached"), "en").groups)
 
 
+def test_not_knowing_a_question_asked_for_several_causes_leaves_each_of_them_open(page: Any) -> None:
+    """2025-11 GuestAgentSnapshotTaskStatusError asks once whether the backup uses the VM agent: 'not known' there
+    passes every cause by and lists each of them (sub-causes too) as not ruled out."""
+    edition = default_kb().edition("2025-11")
+    entry = edition.code("GuestAgentSnapshotTaskStatusError")
+    assert entry is not None
+    tree = build_tree(edition, entry, "en")
+    page.goto(_url("2025-11", "en", "GuestAgentSnapshotTaskStatusError"))
+    page.click('#card button[data-answer="windows"]')
+    assert page.text_content("#question") == edition.findings["agent_based_backup"].question.get("en")
+    page.click('#card button[data-answer="unknown"]')
+    assert _node(page) == "escalate"
+    shown = page.locator("#undecided li").all_text_contents()
+    assert shown == [g.heading for g in tree.groups]
+
+
 def _scenarios(page: Any) -> list[dict[str, Any]]:
     data: dict[str, Any] = json.loads(page.text_content("#kb-data"))
     return list(data["scenarios"])

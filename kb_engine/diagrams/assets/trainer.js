@@ -170,7 +170,11 @@
     var out = [];
     history.forEach(function (h) {
       var node = nodes[h.node];
-      if (h.answer === "unknown" && node.group && out.indexOf(node.group) < 0) { out.push(node.group); }
+      if (h.answer !== "unknown") { return; }
+      // A question of one cause, or one asked once for several (its "covers").
+      (node.group ? [node.group] : node.covers).forEach(function (gid) {
+        if (out.indexOf(gid) < 0) { out.push(gid); }
+      });
     });
     return out;
   }
