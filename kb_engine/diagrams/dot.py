@@ -16,7 +16,7 @@ import networkx as nx
 from kb_engine.knowledge.model import CodeEntry, Edition
 
 from .graph import cause_graph
-from .labels import MARK, word, wrap
+from .labels import mark, word, wrap
 from .style import FONT, GREY, GREY_FILL, GREY_TEXT, MONO, OKABE_ITO, TINT
 from .tree import CAUSE_STATUSES, Node, StepText, Trace, Tree, build_tree, check_status, edition_line, os_name, trace
 
@@ -24,7 +24,6 @@ __all__ = ["graph_dot", "tree_dot", "tree_legend", "tree_overlay_dot"]
 
 Attrs = Mapping[str, str | int | float]
 
-_HEADER = f"// {MARK}"
 
 
 class HtmlLabel(str):
@@ -157,13 +156,13 @@ _STATUS_WORD = {s: f"status_{s}" for s in CAUSE_STATUSES}
 def _graph_head(name: str, title_lines: Iterable[str], lang: str, rankdir: str) -> list[str]:
     title = _LEFT.join(title_lines) + _LEFT
     return [
-        _HEADER,
+        f"// {mark(lang)}",
         f"// Language: {lang}",
         f"digraph {_q(name)} {{",
         "  " + "graph " + _attrs({
             "rankdir": rankdir, "label": _html(title), "labelloc": "t", "labeljust": "l", "fontname": FONT,
             "fontsize": 14, "nodesep": 0.35, "ranksep": 0.4, "newrank": "true", "pad": 0.3,
-            "charset": "UTF-8", "comment": MARK,
+            "charset": "UTF-8", "comment": mark(lang),
         }) + ";",
         "  node " + _attrs({"fontname": FONT, "fontsize": 12, "margin": "0.14,0.07"}) + ";",
         "  edge " + _attrs({"fontname": FONT, "fontsize": 11, "arrowsize": 0.8}) + ";",

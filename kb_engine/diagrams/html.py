@@ -25,13 +25,17 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-from .labels import LANGS, MARK, word
+from .labels import LANGS, mark, word
 from .tree import Tree
 
-__all__ = ["HTML_MARK", "index_html", "page_json", "trainer_html", "tree_data"]
+__all__ = ["html_mark", "index_html", "page_json", "trainer_html", "tree_data"]
 
-HTML_MARK = f'<meta name="generator" content="kb-engine diagrams">\n<!-- {MARK} -->'
-"""What marks a page as written by ``kb-engine diagrams``."""
+
+def html_mark(lang: str) -> str:
+    """What marks a page as written by ``kb-engine diagrams``: its generator, and the generated-file line in the
+    page's language."""
+    return f'<meta name="generator" content="kb-engine diagrams">\n<!-- {mark(lang)} -->'
+
 
 _UI_WORDS = (
     "yes", "no", "unknown", "back", "restart", "path", "no_answers_yet", "fact", "where_to_find", "remedy", "logs",
@@ -108,7 +112,7 @@ def trainer_html(
         f'<html lang="{lang}">',
         "<head>",
         '<meta charset="utf-8">',
-        HTML_MARK,
+        html_mark(lang),
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title>",
         f"<style>\n{_asset('trainer.css')}</style>",
@@ -137,7 +141,7 @@ def index_html(kb_version: str, sections: Sequence[Mapping[str, Any]]) -> str:
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        HTML_MARK,
+        html_mark("en"),
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(word('ui_index_title', 'en'))} / {escape(word('ui_index_title', 'ja'))}</title>",
         f"<style>\n{_asset('trainer.css')}</style>",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from .labels import MARK, phrases, word
+from .labels import mark, phrases, word
 from .style import OKABE_ITO, TINT
 from .tree import Node, StepText, Tree
 
@@ -123,7 +123,7 @@ def tree_mermaid(tree: Tree) -> str:
         *([f"  themeCSS: {json.dumps(JA_CSS)}"] if lang == "ja" else []),
         "---",
         "flowchart TD",
-        f"  %% {MARK}",
+        f"  %% {mark(lang)}",
     ]
     members: dict[str | None, list[Node]] = {}
     for node in tree.nodes:

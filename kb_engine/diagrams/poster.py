@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .dot import _NODE_STYLE, _attrs, _h, _html, tree_dot
-from .labels import MARK, word, wrap
+from .labels import MARK, mark, word, wrap
 from .style import FONT
 from .render import render
 from .tree import Tree
@@ -212,7 +212,7 @@ def _assemble(drawings: Sequence[tuple[bytes, _Window | None]], paper: str, lang
         ty = ph - MARGIN - h * scale - y0 * scale
         page.merge_transformed_page(source, Transformation().scale(scale).translate(tx, ty))
         page.merge_transformed_page(legend_pdf, Transformation().translate(pw - MARGIN - lw, MARGIN))
-    writer.add_metadata({"/Producer": "kb-engine diagrams", "/Creator": MARK, "/Title": title})
+    writer.add_metadata({"/Producer": "kb-engine diagrams", "/Creator": mark(lang), "/Title": title})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -10,7 +10,7 @@ set in backticks, with no shell prompt (some are Windows tools such as
 
 from __future__ import annotations
 
-from .labels import MARK, width, word, wrap
+from .labels import mark, width, word, wrap
 from .tree import CAUSE_STATUSES, Node, Trace, Tree
 
 __all__ = ["WIDTH", "tree_text"]
@@ -121,5 +121,5 @@ def tree_text(tree: Tree, tr: Trace | None = None) -> str:
         out.append(f"  {word('logs', lang)}:")
         out += [f"    {log}" for log in escalate.logs]
     if tr is None:  # a VM's overlay is not one of the generated files
-        out += ["", *_para(f"-- {MARK}", "")]
+        out += ["", *_para(f"-- {mark(lang)}", "")]
     return "\n".join(out) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from kb_engine.cli.main import main
 from kb_engine.diagrams import write_diagrams
 from kb_engine.diagrams.files import stale
+from kb_engine.diagrams.labels import MARK, mark
 from kb_engine.diagrams.stamp import stamp_text
 from kb_engine.errors import InputError
 
@@ -53,6 +55,25 @@ def test_files_of_its_own_are_replaced_on_the_next_run(tmp_path: Path) -> None:
     for path in first:
         assert b"kb-engine diagrams" in path.read_bytes(), path
     assert write_diagrams(tmp_path, formats=("txt", "mmd", "dot"), **ONE) == first  # type: ignore[arg-type]
+
+
+def test_a_japanese_file_says_it_was_generated_in_japanese_and_an_english_mark_is_still_ours(tmp_path: Path) -> None:
+    """Japanese outlines, Mermaid and DOT carry the generated-file line in Japanese (no English sentence in a
+    Japanese file; only the command's name); a file an earlier version marked in English is still replaced."""
+    ja = {"editions": ["2019-12"], "langs": ["ja"]}
+    write_diagrams(tmp_path, formats=("txt", "mmd", "dot"), **ja)  # type: ignore[arg-type]
+    folder = tmp_path / "2019-12" / "ja"
+    outline = folder / "tree-BackUpOperationFailed.txt"
+    for path in (outline, folder / "tree-BackUpOperationFailed.mmd", folder / "tree-BackUpOperationFailed.dot"):
+        text = "".join(path.read_text(encoding="utf-8").split())  # the outline wraps it
+        assert "".join(mark("ja").split()) in text and "".join(MARK.split()) not in text, path
+    tail = outline.read_text(encoding="utf-8").rsplit("\n-- ", 1)[1]
+    assert re.search(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}", tail.replace("kb-engine diagrams", "")) is None, tail
+    fresh = outline.read_text(encoding="utf-8")
+    outline.write_text(f"an older outline\n\n-- {MARK}\n", encoding="utf-8")
+    assert outline in {s.path for s in stale(tmp_path, ["2019-12"], ["ja"], formats=("txt",))}
+    write_diagrams(tmp_path, formats=("txt",), **ja)  # type: ignore[arg-type]
+    assert outline.read_text(encoding="utf-8") == fresh
 
 
 @pytest.mark.dot
