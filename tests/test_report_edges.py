@@ -12,6 +12,7 @@ import yaml
 
 from kb_engine.diagnosis import Engine
 from kb_engine.knowledge.load import default_kb
+from kb_engine.knowledge.phrases import value_text
 from kb_engine.report.model import Report, report_json
 from kb_engine.report.render import to_markdown, to_text
 
@@ -171,3 +172,35 @@ def test_a_logs_label_in_markdown_is_shown_as_written() -> None:
     escalation = report.escalation.model_copy(update={"only_if": {log: "only if: *Linux* [x](y)" for log in report.escalation.logs}})
     html = MarkdownIt("commonmark").render(to_markdown(report.model_copy(update={"escalation": escalation})))
     assert "only if: *Linux* [x](y)" in html and "<em>Linux</em>" not in html and 'href="y"' not in html
+
+
+def _derivations(node: Any) -> list[tuple[str, str]]:
+    """(rule, conclusion) of every derivation in a report's JSON."""
+    if isinstance(node, dict):
+        own = [(node["rule"], node["conclusion"])] if isinstance(node.get("rule"), str) and "conclusion" in node else []
+        return own + [d for value in node.values() for d in _derivations(value)]
+    if isinstance(node, list):
+        return [d for value in node for d in _derivations(value)]
+    return []
+
+
+def test_a_given_value_reads_as_the_condition_that_tests_it_reads() -> None:
+    """The fact given and the test of it are written alike, with the value as a facts file spells it
+    (`true`, not `True`), in the derivations of a report."""
+    report = json.loads(report_json(diagnose(example("crp-reported-user-error"), "2025-11")))
+    derivations = _derivations(report)
+    given = {conclusion for rule, conclusion in derivations if rule == "input"}
+    tested = {conclusion for rule, conclusion in derivations if rule != "input"}
+    assert "backup.platform_error_reported = true" in given & tested
+    assert not any(c.endswith((" = True", " = False", " = None")) for c in given)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(True, "true"), (False, "false"), (None, "null"), ("2.2.10", "2.2.10"), (4096, "4096"),
+     (["os", "data"], "[os, data]"), ({"size_gb": 4096, "encrypted": True, "name": None}, "{encrypted: true, size_gb: 4096}")],
+)
+def test_values_are_shown_as_a_facts_file_spells_them(value: object, text: str) -> None:
+    """Derivations and condition phrases share one spelling of values: YAML's words, lists in brackets,
+    mappings by sorted key without their unknown members."""
+    assert value_text(value) == text

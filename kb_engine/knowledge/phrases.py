@@ -10,13 +10,13 @@ explanations and the handbook speak through this module; ``describe`` in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .conditions import All, AnyOf, CauseRef, Condition, FactRef, FindingRef, ItemTest, LimitRef, Not, Test
 from .model import Edition
 
-__all__ = ["LANGS", "phrase", "truth_word"]
+__all__ = ["LANGS", "phrase", "truth_word", "value_text"]
 
 LANGS = ("en", "ja")
 
@@ -123,15 +123,21 @@ def _value(arg: Any, edition: Edition | None, code: Code) -> str:
     if isinstance(arg, FactRef):
         return code(arg.fact)
     if isinstance(arg, tuple | list):
-        return "[" + ", ".join(code(_scalar(a)) for a in arg) + "]"
-    return code(_scalar(arg))
+        return "[" + ", ".join(code(value_text(a)) for a in arg) + "]"
+    return code(value_text(arg))
 
 
-def _scalar(value: object) -> str:
+def value_text(value: object) -> str:
+    """A value as conditions and derivations show it, spelt as in a facts file: ``true``, ``false``, ``null``,
+    a list in brackets, a mapping in braces (keys sorted, members whose value is unknown left out)."""
     if value is True:
         return "true"
     if value is False:
         return "false"
     if value is None:
         return "null"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(value_text(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {value_text(v)}" for k, v in sorted(value.items()) if v is not None) + "}"
     return str(value)

@@ -31,7 +31,7 @@ from kb_engine.knowledge.conditions import (
 )
 from kb_engine.errors import KnowledgeBaseError
 from kb_engine.knowledge.model import Cause, CodeEntry, Edition, Step, facts_used
-from kb_engine.knowledge.phrases import phrase
+from kb_engine.knowledge.phrases import phrase, value_text
 from kb_engine.knowledge.questions import questions_for
 from kb_engine.knowledge.vocabulary import FactInfo, Facts, fact_catalog
 
@@ -210,7 +210,7 @@ class _Builder:
             key: Hashable = (premise, value)  # a fact's values are all of one type (never both 1 and true)
             found = self.tables.recall(key)
             if found is None:
-                found = self.tables.keep(key, Derivation(conclusion=f"{name} = {_show(value)}", value=_json(value), rule="input"))
+                found = self.tables.keep(key, Derivation(conclusion=f"{name} = {value_text(value)}", value=_json(value), rule="input"))
             return found  # type: ignore[no-any-return]
         if kind in ("unknown", "observed"):
             found = self.tables.recall(premise)
@@ -666,18 +666,6 @@ def _json(value: object) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _json(v) for k, v in sorted(value.items())}
     return value
-
-
-def _show(value: object) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, tuple | list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in sorted(value.items()) if v is not None) + "}"
-    return str(value)
 
 
 _ = walk
