@@ -171,9 +171,28 @@
     history.forEach(function (h) {
       var node = nodes[h.node];
       if (h.answer !== "unknown") { return; }
-      // A question of one cause, or one asked once for several (its "covers").
-      (node.group ? [node.group] : node.covers).forEach(function (gid) {
-        if (out.indexOf(gid) < 0) { out.push(gid); }
+      if (node.group) {
+        if (out.indexOf(node.group) < 0) { out.push(node.group); }
+        return;
+      }
+      // A question asked once for several causes (its "covers"): those its yes leads to, for this VM's OS.
+      var os = chosenOs(history);
+      var reached = {};
+      var queue = [h.node];
+      while (queue.length) {
+        var id = queue.shift();
+        (outEdges[id] || []).forEach(function (e) {
+          if (id === h.node && e.kind !== "yes") { return; }
+          if (e.os.length && os !== null && e.os.indexOf(os) < 0) { return; }
+          if (!reached[e.target]) { reached[e.target] = true; queue.push(e.target); }
+        });
+      }
+      var groupsReached = {};
+      Object.keys(reached).forEach(function (id) {
+        for (var g = nodes[id].group; g; g = groups[g].parent) { groupsReached[g] = true; }  // with its parent cause
+      });
+      node.covers.forEach(function (gid) {
+        if (groupsReached[gid] && out.indexOf(gid) < 0) { out.push(gid); }
       });
     });
     return out;
