@@ -308,9 +308,10 @@ class _State:
     flat: Mapping[str, object]
     skipped: frozenset[str]
     lang: Literal["en", "ja"]
+    asked: str | None  # the edition as the user named it; None: the default, and the report says so
 
     def report(self) -> Report:
-        return diagnose(self.model, self.edition.id, self.lang, kb=self.kb)
+        return diagnose(self.model, self.asked, self.lang, kb=self.kb)
 
 
 def _prepare(
@@ -348,7 +349,7 @@ def _prepare(
         raise InputError(problems)
     doc = {"observed_error": code, **{k: v for k, v in doc.items() if k != "observed_error"}}
     model = validate_facts(doc, source)
-    return _State(base, selected, entry, bank, doc, model, model.flat(), skipped_set, language)
+    return _State(base, selected, entry, bank, doc, model, model.flat(), skipped_set, language, edition)
 
 
 def report_now(

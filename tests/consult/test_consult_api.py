@@ -185,3 +185,17 @@ def test_today_the_policy_is_asked_before_the_agent_and_an_agentless_backup_ends
     report = next_step("UserErrorGuestAgentStatusUnavailable", agentless, "2025-11")
     assert not isinstance(report, Question)
     assert not [c for c in report.causes if c.status == "confirmed"]
+
+
+@pytest.mark.parametrize("edition", [None, "2025-11", "2019-12"])
+def test_a_consultations_report_says_whether_its_edition_was_asked_for(edition: str | None) -> None:
+    """Like `kb-engine diagnose`: without an edition the report says it is the newest, the default;
+    with one, that it was asked for, even when it is the newest."""
+    for report in (
+        next_step("UserErrorRpCollectionLimitReached", {"backup": {"restore_point_group": {"locked": True}}}, edition),
+        report_now("BackUpOperationFailed", {"vm": {"os": "linux"}}, edition),
+    ):
+        assert isinstance(report, Report)
+        assert report.edition == (edition or "2025-11")
+        assert ("the newest" in report.edition_reason) == (edition is None)
+        assert ("as asked" in report.edition_reason) == (edition is not None)
