@@ -9,7 +9,7 @@ import click
 
 from kb_engine.errors import EXIT_INTERRUPTED
 
-from .options import kb_option, output_option
+from .options import edition_option, kb_option, output_option
 from .ui import SETTINGS, style_for
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ _UI = {
 @click.command("consult", epilog=_EXIT_TEXT)
 @click.argument("code")
 @click.option("--facts", "facts_path", metavar="FILE|-", help="Facts already known (JSON or YAML; - reads standard input, --format json only).")
-@click.option("--edition", metavar="EDITION", help="Article edition: 2019-07 or 2019-12 (default: the newest).")
+@edition_option()
 @click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True, help="Language of the questions and the report.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,

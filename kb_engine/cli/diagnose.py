@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from .options import format_name_warning, kb_option, output_option
+from .options import edition_option, format_name_warning, kb_option, output_option
 from .ui import SETTINGS, info, is_terminal, label, style_for
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def _report_error(progress: FleetProgress, text: str) -> None:
 
 @click.command("diagnose", epilog=_EXIT_TEXT)
 @click.argument("files", nargs=-1, required=True, metavar="FILE... | -")
-@click.option("--edition", metavar="EDITION", help="Article edition: 2019-07 or 2019-12 (default: the newest).")
+@edition_option()
 @click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True, help="Language of the reports.")
 @click.option(
     "--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import kb_option, output_option
+from .options import edition_option, kb_option, output_option
 from .ui import SETTINGS
 
 if TYPE_CHECKING:
@@ -17,9 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["kb_group", "lint_command"]
 
 _KB_OPTION = kb_option()
-_EDITION_OPTION = click.option(
-    "--edition", metavar="EDITION", help="Article edition: 2019-07 or 2019-12 (default: the newest)."
-)
+_EDITION_OPTION = edition_option()
 _LANG_OPTION = click.option(
     "--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True, help="Language of the texts."
 )

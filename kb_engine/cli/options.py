@@ -19,6 +19,7 @@ __all__ = [
     "FORMAT_NAMES",
     "HiddenAliasOption",
     "add_global_options",
+    "edition_option",
     "format_name_warning",
     "kb_option",
     "output_option",
@@ -130,6 +131,30 @@ def kb_option(help: str = "A knowledge-base directory to use instead of the ship
     return click.option(
         "--kb", "kb_path", type=click.Path(exists=True, file_okay=False), metavar="PATH", help=help,
     )
+
+
+class _EditionOption(click.Option):
+    """``--edition``, whose help names the shipped editions, read only when the help is shown."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from kb_engine.knowledge.load import default_kb
+
+        kb = default_kb()
+        *older, newest = kb.edition_ids
+        template, self.help = self.help, (self.help or "").format(
+            editions=f"{', '.join(older)} or {newest}" if older else newest, newest=kb.default.id
+        )
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help = template
+
+
+def edition_option(
+    help: str = "Article edition: {editions} (default: the newest, {newest}).",  # noqa: A002
+) -> Callable[[F], F]:
+    """``--edition EDITION``: one edition of the article, by its date; the help lists the shipped ones."""
+    return click.option("--edition", metavar="EDITION", cls=_EditionOption, help=help)
 
 
 def _set_debug(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 import kb_engine
 from kb_engine.cli.main import cli
+from kb_engine.knowledge.load import default_kb
 
 KB_ENGINE = str(Path(sys.executable).parent / "kb-engine")
 REPO = Path(__file__).resolve().parents[2]
@@ -161,6 +162,21 @@ def test_format_always_names_a_report_style(path: tuple[str, ...], command: clic
         if "--format" in getattr(param, "opts", ()) and not getattr(param, "hidden", False):
             assert isinstance(param, click.Option) and not param.multiple, path
             assert isinstance(param.type, click.Choice), path
+
+
+@pytest.mark.parametrize(("path", "command"), LEAVES, ids=[" ".join(p) for p, _ in LEAVES])
+def test_edition_help_names_every_shipped_edition_and_the_default(path: tuple[str, ...], command: click.Command) -> None:
+    """--edition's help lists the editions there are (today's included) and which one is used without it."""
+    ids = default_kb().edition_ids
+    for param in command.params:
+        if "--edition" in getattr(param, "opts", ()):
+            record = param.get_help_record(click.Context(command))
+            assert record is not None
+            help_text = record[1]
+            if "default: every edition" in help_text:
+                continue
+            assert all(edition in help_text for edition in ids), (path, help_text)
+            assert f"the newest, {ids[-1]}" in help_text, (path, help_text)
 
 
 # ---------------------------------------------------------------------------
