@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kb_engine.engine.reasoner import Backend, Reasoner
 from kb_engine.facts.load import FactsSource, load_facts
+from kb_engine.facts.quick import FlatFacts
 from kb_engine.knowledge.load import default_kb
 from kb_engine.knowledge.model import KnowledgeBase
 from kb_engine.report.build import build_report
@@ -70,6 +71,16 @@ class Engine(Reasoner):
         observed = self.observed_entry(loaded, source=label)
         flat = loaded.flat()
         return summarize(self, loaded.name, flat, observed, self.run_flat(flat, observed))
+
+    def summarize_flat(self, facts: FlatFacts, *, source: str = "<input>") -> Summary:
+        """:meth:`summarize` for facts already read by name (:func:`~kb_engine.fleet.records.read_record`).
+
+        Raises:
+            UnknownErrorCodeError: the observed error code is unknown.
+        """
+        code = facts.observed_error
+        observed = None if code is None else self.kb.resolve_code(code, self.edition, source=source)
+        return summarize(self, facts.name, facts.flat, observed, self.run_flat(facts.flat, observed))
 
 
 _ENGINES: dict[tuple[int, str, str, bool], Engine] = {}

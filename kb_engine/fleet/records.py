@@ -21,6 +21,7 @@ from typing import IO, Any, Literal
 
 from kb_engine.errors import InputError, Problem, show_value
 from kb_engine.facts.load import parse_facts_text, validate_facts
+from kb_engine.facts.quick import FlatFacts, read_flat
 from kb_engine.io.read import DuplicateKeyError, decode_text, input_limits, parse_json
 from kb_engine.io.streams import stdin_bytes
 from kb_engine.knowledge.vocabulary import Facts
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_RECORD_BYTES",
     "Record",
     "parse_record",
+    "read_record",
     "read_records",
     "records_from_lines",
 ]
@@ -102,6 +104,30 @@ def parse_record(record: Record) -> Facts:
     return validate_facts(data, label)
 
 
+
+
+def read_record(record: Record) -> FlatFacts:
+    """What a diagnosis reads of one record: the VM's name, the observed error code and the facts by name.
+
+    A JSON Lines line the facts model would read as it is written is read without
+    building the model (:func:`~kb_engine.facts.quick.read_flat`); anything else
+    goes through :func:`parse_record`, so the facts, and every error and its
+    message, are the same either way.
+
+    Raises:
+        InputError: as :func:`parse_record`.
+    """
+    if record.problem is None and record.line is not None:
+        if len(record.data) > input_limits().max_bytes:
+            return _flat_of(parse_record(record))
+        found = read_flat(record.data)
+        if found is not None:
+            return found
+    return _flat_of(parse_record(record))
+
+
+def _flat_of(facts: Facts) -> FlatFacts:
+    return FlatFacts(facts.name, facts.observed_error, facts.flat())
 
 
 def records_from_lines(lines: Iterable[bytes | str], source: str = "<input>", *, first_line: int = 1) -> Iterator[Record]:

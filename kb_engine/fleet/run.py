@@ -23,7 +23,7 @@ from kb_engine.report.model import Report, report_json
 from kb_engine.report.summary import Summary
 
 from .model import FleetRow, RecordError, csv_line, row_json
-from .records import Record, parse_record, records_from_lines
+from .records import Record, parse_record, read_record, records_from_lines
 from .summary import FleetSummary
 
 __all__ = [
@@ -111,8 +111,7 @@ def row_of_record(engine: Engine, record: Record) -> FleetRow | RecordError:
     (:meth:`Engine.summarize` reads the same conclusions). Never raises for bad input.
     """
     try:
-        facts = parse_record(record)
-        summary = engine.summarize(facts, source=record.label)
+        summary = engine.summarize_flat(read_record(record), source=record.label)
     except InputError as exc:
         return RecordError.from_problems(record.source, record.line, exc.problems)
     return FleetRow.from_summary(summary, source=record.source, line=record.line)
@@ -189,7 +188,7 @@ def render_record(engine: Engine, record: Record, options: FleetOptions) -> tupl
     """
     if options.format in ("rows", "csv"):
         try:
-            summary = engine.summarize(parse_record(record), source=record.label)
+            summary = engine.summarize_flat(read_record(record), source=record.label)
         except InputError as exc:
             return RecordError.from_problems(record.source, record.line, exc.problems)
         if options.format == "rows":
