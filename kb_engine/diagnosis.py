@@ -9,13 +9,14 @@ command line, the service) diagnoses through it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 from kb_engine.engine.reasoner import Backend, Reasoner
 from kb_engine.facts.load import FactsSource, load_facts
 from kb_engine.facts.quick import FlatFacts
 from kb_engine.knowledge.load import default_kb
-from kb_engine.knowledge.model import KnowledgeBase
+from kb_engine.knowledge.model import CodeEntry, KnowledgeBase
 from kb_engine.report.build import build_report
 from kb_engine.report.model import Report
 from kb_engine.report.summary import Summary, summarize
@@ -69,8 +70,7 @@ class Engine(Reasoner):
         loaded = load_facts(facts)
         label = source or (str(facts) if isinstance(facts, str | Path) else "<input>")
         observed = self.observed_entry(loaded, source=label)
-        flat = loaded.flat()
-        return summarize(self, loaded.name, flat, observed, self.run_flat(flat, observed))
+        return self._summary(loaded.name, loaded.flat(), observed)
 
     def summarize_flat(self, facts: FlatFacts, *, source: str = "<input>") -> Summary:
         """:meth:`summarize` for facts already read by name (:func:`~kb_engine.fleet.records.read_record`).
@@ -80,7 +80,17 @@ class Engine(Reasoner):
         """
         code = facts.observed_error
         observed = None if code is None else self.kb.resolve_code(code, self.edition, source=source)
-        return summarize(self, facts.name, facts.flat, observed, self.run_flat(facts.flat, observed))
+        return self._summary(facts.name, facts.flat, observed)
+
+    def _summary(self, name: str | None, flat: Mapping[str, object], observed: CodeEntry | None) -> Summary:
+        if self.backend != "direct":
+            return summarize(self, name, flat, observed, self.run_flat(flat, observed))
+        entry = None if observed is None else observed.id
+        verdict, confirmed, codes, remedies, escalate, unknown = self.compiled_summary()(flat, entry)
+        return Summary(
+            vm=name, edition=self.edition.id, verdict=verdict, observed=entry, confirmed=confirmed,
+            expected_codes=codes, remedies=remedies, escalate=escalate, unknown=unknown,
+        )
 
 
 _ENGINES: dict[tuple[int, str, str, bool], Engine] = {}

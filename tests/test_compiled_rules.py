@@ -23,13 +23,16 @@ from kb_engine.engine.codegen import literal
 from kb_engine.engine.plan import run_plan
 from kb_engine.facts.load import validate_facts
 from kb_engine.knowledge.load import default_kb, load_kb
+from kb_engine.report.summary import summarize
 
 EDITIONS = default_kb().edition_ids
-_GENERATED_NAME = re.compile(r"^(f|v|s|c|p)\d+$|^_item\d+$|^_RANKS\d+$")
+_GENERATED_NAME = re.compile(r"^(f|v|s|c|p|u)\d+$|^_item\d+$|^_RANKS\d+$")
 _GIVEN_NAMES = {
     "facts", "observed", "item", "value", "result", "truths", "statuses", "expected", "remedies", "escalate",
     "verdict", "cid", "yes", "evaluate", "_NOTHING", "_DECIDING", "_WorkingMemory", "_or3", "_switch", "_version",
     "float", "frozenset", "map", "str", "tuple", "KeyError",
+    "summarize", "confirmed", "pair", "codes", "code", "ranked", "rank", "index", "order", "unknown", "needs", "found",
+    "name", "_PRIORITY", "_item_needs", "_ITEM_TESTS", "bool", "sorted",
 }  # fmt: skip
 
 
@@ -43,7 +46,7 @@ def unexpected_code(source: str) -> list[str]:
             found.append(f"attribute .{node.attr}")
         elif isinstance(node, ast.Import | ast.ImportFrom | ast.Global | ast.Nonlocal | ast.Lambda | ast.ClassDef):
             found.append(type(node).__name__)
-        elif isinstance(node, ast.FunctionDef) and not (node.name == "evaluate" or _GENERATED_NAME.match(node.name)):
+        elif isinstance(node, ast.FunctionDef) and not (node.name in ("evaluate", "summarize") or _GENERATED_NAME.match(node.name)):
             found.append(f"function {node.name}")
     return found
 
@@ -56,7 +59,7 @@ def constants(source: str) -> set[object]:
 def test_the_generated_source_is_only_generated_names_helpers_and_constants(edition: str) -> None:
     """Each shipped edition's compiled rules use no name, attribute, import or function beyond the generated ones."""
     source = Engine(edition, backend="direct").compiled_source
-    assert "def evaluate(facts, observed):" in source
+    assert "def evaluate(facts, observed):" in source and "def summarize(facts, observed):" in source
     assert unexpected_code(source) == []
 
 
@@ -104,6 +107,20 @@ def test_the_compiled_rules_derive_what_the_plan_derives_step_by_step(doc: dict[
         observed = engine.observed_entry(facts)
         want = run_plan(engine.rules.plan, facts.flat(), None if observed is None else observed.id)
         assert engine.run(facts, observed) == want
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts_documents(OBSERVABLE_IN_BOTH_EDITIONS))
+def test_the_compiled_summary_says_what_the_summary_of_the_working_memory_says(doc: dict[str, Any]) -> None:
+    """For generated VMs, in both editions: the compiled summary (fleet rows) gives the verdict, confirmed causes,
+    expected codes, order of remedies, escalation and unknown facts that reading the working memory gives."""
+    facts = validate_facts(doc, "<generated>")
+    for edition in EDITIONS:
+        engine = _engine(edition)
+        observed = engine.observed_entry(facts)
+        flat = facts.flat()
+        want = summarize(engine, facts.name, flat, observed, engine.run_flat(flat, observed))
+        assert engine.summarize(facts) == want
 
 
 _ENGINES: dict[str, Engine] = {}

@@ -30,23 +30,39 @@ from typing import Any
 from kb_engine.knowledge.conditions import (
     All,
     AnyOf,
+    CauseRef,
+    Condition,
     FactRef,
+    FindingRef,
     ItemTest,
     LimitRef,
     Not,
     Test,
     describe,
+    evaluate_item,
+    facts_of,
+    item_tests,
     or3,
     read_switch,
 )
+from kb_engine.knowledge.model import Cause, Edition
 from kb_engine.knowledge.vocabulary import parse_version
 
+from .compile import truth_node
+from .evaluate import cause_walk
 from .plan import AliasStep, CauseStep, CombineStep, Plan, TestStep, WorkingMemory, cause_node
 
-__all__ = ["CompiledRules", "compile_plan", "generate_source", "literal"]
+__all__ = ["CompiledRules", "CompiledSummary", "SummaryParts", "compile_plan", "compile_summary", "generate_source", "literal"]
 
 CompiledRules = Callable[[Mapping[str, object], "str | None"], WorkingMemory]
 """``evaluate(facts, observed)``: facts by name (``Facts.flat()``), the observed entry id or None."""
+
+SummaryParts = tuple[str, tuple[tuple[str, "str | None"], ...], tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]]
+"""What ``summarize`` returns: the verdict, the confirmed causes (id, letter), the expected codes, the causes in the
+order of their remedies, whether to escalate, and the unknown facts that would decide undetermined causes."""
+
+CompiledSummary = Callable[[Mapping[str, object], "str | None"], SummaryParts]
+"""``summarize(facts, observed)``: what a fleet row needs of one diagnosis (see :data:`SummaryParts`)."""
 
 _INDENT = "    "
 
@@ -94,7 +110,9 @@ class _Generator:
         self.premises: dict[str, str] = {}  # node id -> expression of its premises
         self.rules: dict[str, str] = {}  # node id -> its rule
         self.statuses: dict[str, str] = {}  # cause id -> local variable holding its status
+        self.confirmed: dict[str, str] = {}  # cause id -> local variable: the cause is confirmed
         self.counter = 0
+        self.with_premises = True
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -180,6 +198,9 @@ class _Generator:
             self.line(f"{var} = None if {value} is None else _or3(map({function}, {value}))")
         else:
             self.line(f"{var} = None if {value} is None else {self.comparison(test.op, value, test.arg, other)}")
+        self.rules[step.node] = step.rule
+        if not self.with_premises:
+            return
         known = [self.facts[name] for name in step.facts]
         if len(known) == 1:
             premises = self.fresh("p")
@@ -193,7 +214,6 @@ class _Generator:
                 for i, var_ in enumerate(known)
             ) + ")"
         self.premises[step.node] = premises
-        self.rules[step.node] = step.rule
 
     # -- combinations, findings, causes ------------------------------------
 
@@ -238,7 +258,7 @@ class _Generator:
 
     def conclusions(self) -> None:
         conclusions = self.plan.conclusions
-        confirmed = {cid: self.fresh("c") for cid in self.statuses}
+        confirmed = self.confirmed = {cid: self.fresh("c") for cid in self.statuses}
         for cid, var in confirmed.items():
             self.line(f"{var} = {self.statuses[cid]} == 'confirmed'")
         self.line("expected = {}")
@@ -270,7 +290,7 @@ class _Generator:
 
     # -- the whole source ----------------------------------------------------
 
-    def source(self) -> str:
+    def steps(self) -> None:
         for step in self.plan.steps:
             if isinstance(step, TestStep):
                 self.test(step)
@@ -280,6 +300,9 @@ class _Generator:
                 self.alias(step)
             else:
                 self.cause(step)
+
+    def source(self) -> str:
+        self.steps()
         truths = "".join(
             f"{_INDENT * 2}{literal(node)}: ({self.values[node]}, {literal(self.rules[node])}, {self.premises[node]}),\n"
             for node in self.values
@@ -311,6 +334,126 @@ class _Generator:
         )
 
 
+class _SummaryGenerator(_Generator):
+    """Writes ``summarize(facts, observed)``: the same steps without premises, then only what a fleet row shows.
+
+    The unknown facts of each undetermined cause are found as the report finds
+    them (``needs`` in :mod:`kb_engine.report.build`): the walk of the cause's
+    conditions is written out, each condition's part behind a test of its truth.
+    """
+
+    def __init__(self, plan: Plan, edition: Edition, node_ids: Mapping[str, str], title: str, start: int) -> None:
+        super().__init__(plan, edition.limits, title)
+        self.edition = edition
+        self.node_ids = node_ids
+        self.counter = start
+        self.with_premises = False
+        self.item_tests: list[Test] = []
+
+    def truth(self, cond: Condition) -> str:
+        """The variable holding a condition's truth, or ``None`` when the rules do not derive it."""
+        node = truth_node(cond, self.node_ids)
+        return self.values[node] if node is not None and node in self.rules else "None"
+
+    def needs(self, cond: Condition, out: str, depth: int) -> None:
+        """Lines adding to ``out`` (a dict used as an ordered set) the unknown facts that could decide ``cond``."""
+        pad = _INDENT * depth
+        self.line(pad + f"if {self.truth(cond)} is None:")
+        pad += _INDENT
+        self.line(pad + "pass")
+        if isinstance(cond, Test):
+            names = cond.facts()
+            for name in names:
+                self.line(pad + f"if {self.fact(name)} is None:")
+                self.line(pad + _INDENT + f"{out}[{literal(name)}] = None")
+            if cond.op == "any_item":
+                self.item_tests.append(cond)
+                known = " and ".join(f"{self.fact(name)} is not None" for name in names)
+                self.line(pad + f"if {known}:")
+                self.line(pad + _INDENT + f"for name in _item_needs(_ITEM_TESTS[{len(self.item_tests) - 1}], {self.fact(cond.fact)}, facts):")
+                self.line(pad + _INDENT * 2 + f"{out}[name] = None")
+        elif isinstance(cond, FindingRef):
+            finding = self.edition.findings[cond.finding]
+            if finding.unknown_when is None:
+                self.needs(finding.when, out, depth + 1)
+            else:
+                # Known facts that cannot show the finding now decide it once the guard no longer holds.
+                self.line(pad + f"if {self.truth(finding.unknown_when)} is True:")
+                for name in sorted(facts_of(finding.when)):
+                    self.line(pad + _INDENT + f"{out}[{literal(name)}] = None")
+                self.line(pad + "else:")
+                self.line(pad + _INDENT + "pass")
+                self.needs(finding.when, out, depth + 2)
+        elif isinstance(cond, CauseRef):
+            self.cause_needs(self.edition.causes[cond.cause], out, depth + 1)
+        else:
+            for part in cond.parts if isinstance(cond, All | AnyOf) else (cond.part,):
+                self.needs(part, out, depth + 1)
+
+    def cause_needs(self, cause: Cause, out: str, depth: int) -> None:
+        for cond in (cause.applies, cause.when):
+            if cond is not None:
+                self.needs(cond, out, depth)
+
+    def summary(self) -> None:
+        edition = self.edition
+        causes = list(edition.causes)
+        self.conclusions()
+        pairs = "".join(f"({literal((cid, edition.causes[cid].ref))}, {self.confirmed[cid]}), " for cid in causes)
+        self.line(f"confirmed = tuple([pair for pair, yes in ({pairs}) if yes])")
+        self.line(f"codes = tuple([code for code in {literal(tuple(entry.id for entry in edition.codes))} if code in expected])")
+        ranks = "".join(f"(remedies.get({literal(cid)}), {index}, {literal(cid)}), " for index, cid in enumerate(causes))
+        self.line(f"ranked = sorted([(rank, index, cid) for rank, index, cid in ({ranks}) if rank is not None])")
+        self.line("order = tuple([cid for rank, index, cid in ranked])")
+        self.line("unknown = ()")
+        undetermined = " or ".join(f"{self.statuses[cid]} == 'undetermined'" for cid in causes) or "False"
+        self.line(f"if {undetermined}:")
+        self.line(_INDENT + "needs = {}")
+        for cid in causes:
+            out = self.fresh("u")
+            self.line(_INDENT + f"if {self.statuses[cid]} == 'undetermined':")
+            self.line(_INDENT * 2 + f"{out} = {{}}")
+            self.cause_needs(edition.causes[cid], out, 2)
+            self.line(_INDENT * 2 + f"needs[{literal(cid)}] = {out}")
+        self.line(_INDENT + "found = {}")
+        self.line(_INDENT + "for cid in _PRIORITY[observed]:")
+        self.line(_INDENT * 2 + "for name in needs.get(cid, ()):")
+        self.line(_INDENT * 3 + "found[name] = None")
+        self.line(_INDENT + "unknown = tuple(found)")
+
+    def priorities(self) -> str:
+        """The causes in the order the report lists unknown facts, per observed entry: its walk first, then the rest."""
+        edition = self.edition
+        table: list[str] = []
+        for entry in (None, *edition.codes):
+            walk = cause_walk(edition, entry) if entry is not None else []
+            order = (*walk, *(cid for cid in edition.causes if cid not in walk))
+            table.append(f"{literal(None if entry is None else entry.id)}: {literal(order)}")
+        return "_PRIORITY = {" + ", ".join(table) + "}"
+
+    def source(self) -> str:
+        self.steps()
+        self.summary()
+        loads = [f"{_INDENT}{var} = facts.get({literal(name)})" for name, var in self.facts.items()]
+        return "\n".join(
+            [
+                _comment(self.title),
+                "# generated by kb_engine.engine.codegen from the validated knowledge base",
+                "",
+                "_NOTHING = frozenset()",
+                "_DECIDING = ('confirmed', 'undetermined')",
+                self.priorities(),
+                "",
+                *self.head,
+                "def summarize(facts, observed):",
+                *loads,
+                *self.body,
+                f"{_INDENT}return (verdict, confirmed, codes, order, bool(escalate), unknown)",
+                "",
+            ]
+        )
+
+
 def generate_source(plan: Plan, limits: Mapping[str, object], title: str) -> str:
     """The Python source of the evaluator of ``plan`` (limits: the edition's; title: shown in the docstring).
 
@@ -327,6 +470,7 @@ def _compiled(source: str) -> Any:
 
 
 _BUILTINS = {"float": float, "frozenset": frozenset, "map": map, "str": str, "tuple": tuple, "KeyError": KeyError}
+_SUMMARY_BUILTINS = {**_BUILTINS, "bool": bool, "sorted": sorted}
 
 
 def compile_plan(plan: Plan, limits: Mapping[str, object], title: str) -> tuple[CompiledRules, str]:
@@ -342,3 +486,41 @@ def compile_plan(plan: Plan, limits: Mapping[str, object], title: str) -> tuple[
     exec(_compiled(source), namespace)  # noqa: S102 (source generated above from the validated model, literals via repr)
     evaluate: CompiledRules = namespace["evaluate"]
     return evaluate, source
+
+
+def compile_summary(
+    plan: Plan, edition: Edition, node_ids: Mapping[str, str], title: str, *, start: int = 1000
+) -> tuple[CompiledSummary, str]:
+    """Generate, compile (once per distinct source) and load ``summarize`` for ``plan``; returns it and its source.
+
+    ``node_ids`` are the compiled rules' node ids (for the truth of each condition); generated names are numbered
+    from ``start`` so they differ from those of :func:`compile_plan`'s source.
+    """
+    generator = _SummaryGenerator(plan, edition, node_ids, title, start)
+    source = generator.source()
+    limits = edition.limits
+    tests = tuple(generator.item_tests)
+
+    def item_needs(test: Test, items: object, facts: Mapping[str, object]) -> list[str]:
+        # The fields unknown in the items that leave a known list's test unknown (the report's needed_item_fields).
+        out: list[str] = []
+        for item in items if isinstance(items, tuple | list) else ():
+            if not isinstance(item, Mapping) or evaluate_item(test.arg, item, facts, limits) is not None:
+                continue
+            for node in item_tests(test.arg):
+                name = f"{test.fact}[].{node.field}"
+                if item.get(node.field) is None and name not in out:
+                    out.append(name)
+        return out
+
+    namespace: dict[str, Any] = {
+        "__builtins__": dict(_SUMMARY_BUILTINS),
+        "_or3": or3,
+        "_switch": read_switch,
+        "_version": _version,
+        "_item_needs": item_needs,
+        "_ITEM_TESTS": tests,
+    }
+    exec(_compiled(source), namespace)  # noqa: S102 (source generated above from the validated model, literals via repr)
+    summarize: CompiledSummary = namespace["summarize"]
+    return summarize, source

@@ -21,7 +21,7 @@ from kb_engine.knowledge.model import CodeEntry, Edition, KnowledgeBase
 from kb_engine.knowledge.vocabulary import Facts
 
 from .compile import VM, Cause, Conclusion, compile_edition
-from .codegen import CompiledRules, compile_plan
+from .codegen import CompiledRules, CompiledSummary, compile_plan, compile_summary
 from .plan import Derived, WorkingMemory, cause_node
 
 __all__ = ["Backend", "Reasoner", "WorkingMemory"]
@@ -57,8 +57,11 @@ class Reasoner:
         self._local = threading.local()
         self._compiled: CompiledRules | None = None
         self._source = ""
+        self._summarizer: CompiledSummary | None = None
+        self._summary_source = ""
         if backend == "direct":
             self._compile()
+            self.compiled_summary()
 
     def _compile(self) -> CompiledRules:
         if self._compiled is None:
@@ -66,11 +69,21 @@ class Reasoner:
             self._compiled, self._source = compile_plan(self.rules.plan, self.edition.limits, title)
         return self._compiled
 
+    def compiled_summary(self) -> CompiledSummary:
+        """``summarize(facts, observed)`` of the ``direct`` backend: the rules and what a fleet row needs of their
+        conclusions, compiled into one more Python function (once per engine)."""
+        if self._summarizer is None:
+            title = f"what a fleet row shows of the rules of edition {self.edition.id}, knowledge base {self.kb.kb_version}"
+            self._summarizer, self._summary_source = compile_summary(self.rules.plan, self.edition, self.rules.node_ids, title)
+        return self._summarizer
+
     @property
     def compiled_source(self) -> str:
-        """The Python source the ``direct`` backend runs, generated from this edition's compiled rules."""
+        """The Python source the ``direct`` backend runs, generated from this edition's compiled rules: the rules,
+        then the summary of their conclusions for fleet rows."""
         self._compile()
-        return self._source
+        self.compiled_summary()
+        return self._source + "\n" + self._summary_source
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(edition={self.edition.id!r}, backend={self.backend!r}, kb_version={self.kb.kb_version!r})"
