@@ -79,7 +79,7 @@ class Engine(Reasoner):
             UnknownErrorCodeError: the observed error code is unknown.
         """
         code = facts.observed_error
-        observed = None if code is None else self.kb.resolve_code(code, self.edition, source=source)
+        observed = None if code is None else self.entry_of(code, source=source)
         return self._summary(facts.name, facts.flat, observed)
 
     def _summary(self, name: str | None, flat: Mapping[str, object], observed: CodeEntry | None) -> Summary:

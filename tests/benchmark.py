@@ -11,10 +11,11 @@ Every figure is put beside a floor measured in the same run on the same document
    ``direct``, the compiled rules): the rules alone (``Engine.run``), a full diagnosis (``Engine.diagnose``:
    validation, rules, report) and the report's canonical JSON; beside them the plain evaluator
    (``evaluate_edition``, conclusions only) and the floor.
-2. End to end: JSON Lines of facts in, one compact JSON row per VM out (name, edition, verdict, confirmed
-   causes with their letters, expected codes, the first remedy's cause, the unknown facts that matter; from
-   ``Engine.summarize``, which says what the full report says without building it), in input order, with 1
-   and with 2 worker processes; against the floor on as many cores.
+2. End to end: JSON Lines of facts in, one compact JSON row per VM out, in input order, with 1 and with 2 worker
+   processes: the pipeline of ``kb-engine diagnose --format rows --backend direct`` itself (JSON Lines records in
+   batches of 256, ``run_batch`` on ``ordered_map``'s workers), without the command line's file handling; against
+   the floor on as many cores. Beside the per-VM figures: its parts (reading a line as the fleet does, the compiled
+   rules and summary, the row's JSON).
 3. ``--million``: 1,000,000 VMs streamed through the same pipeline in a child process (its input generated
    on the fly, its output discarded), with that process's max RSS.
 
@@ -37,10 +38,9 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -49,8 +49,12 @@ from factsgen import OBSERVABLE_IN_BOTH_EDITIONS, random_facts  # noqa: E402
 from kb_engine.diagnosis import Engine  # noqa: E402
 from kb_engine.engine.evaluate import evaluate_edition  # noqa: E402
 from kb_engine.facts.load import parse_facts_text, validate_facts  # noqa: E402
+from kb_engine.facts.quick import read_flat  # noqa: E402
+from kb_engine.fleet.model import row_json  # noqa: E402
+from kb_engine.fleet.parallel import ordered_map  # noqa: E402
+from kb_engine.fleet.records import Record, read_record, records_from_lines  # noqa: E402
+from kb_engine.fleet.run import FleetOptions, engine_for, run_batch  # noqa: E402
 from kb_engine.report.model import report_json  # noqa: E402
-from kb_engine.report.summary import Summary  # noqa: E402
 
 MS = 1000.0
 US = 1_000_000.0
@@ -81,49 +85,16 @@ def _line(label: str, times: list[float], floor: float) -> str:
 
 
 # ---------------------------------------------------------------------------
-# The end-to-end pipeline: JSON Lines of facts in, compact JSON rows out
+# The end-to-end pipeline: kb-engine diagnose --format rows --backend direct, without the command line around it:
+# JSON Lines records in batches, run_batch on ordered_map's worker processes, the rows in input order.
+
+OPTIONS = FleetOptions(backend="direct", format="rows")
 
 
-def row(summary: Summary) -> dict[str, Any]:
-    """The compact row of one VM."""
-    return {
-        "vm": summary.vm,
-        "edition": summary.edition,
-        "verdict": summary.verdict,
-        "confirmed": [{"id": cid, "ref": ref} for cid, ref in summary.confirmed],
-        "expected_codes": list(summary.expected_codes),
-        "first_remedy": summary.remedies[0] if summary.remedies else None,
-        "unknown": list(summary.unknown),
-    }
-
-
-_WORKER_ENGINE: Engine | None = None
-
-
-def _worker_engine() -> Engine:
-    global _WORKER_ENGINE
-    if _WORKER_ENGINE is None:
-        _WORKER_ENGINE = Engine(backend="direct")
-    return _WORKER_ENGINE
-
-
-def rows_of_lines(lines: Sequence[str]) -> str:
-    """One chunk of JSON Lines of facts to its JSON Lines of rows (a bad line gives an error row)."""
-    engine = _worker_engine()
-    out: list[str] = []
-    for number, text in enumerate(lines, 1):
-        try:
-            summary = engine.summarize(parse_facts_text(text, f"<line {number}>"))
-            out.append(orjson.dumps(row(summary)).decode())
-        except ValueError as exc:
-            out.append(orjson.dumps({"error": str(exc)}).decode())
-    return "\n".join(out) + "\n"
-
-
-def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for text in lines:
-        chunk.append(text)
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
         if len(chunk) == size:
             yield chunk
             chunk = []
@@ -131,20 +102,11 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def stream(lines: Iterable[str], write: Callable[[str], object], jobs: int, chunk: int = 500) -> None:
-    """Rows of every line, in input order, with ``jobs`` processes; at most a few chunks in flight."""
-    if jobs == 1:
-        for part in _chunks(lines, chunk):
-            write(rows_of_lines(part))
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: list[Any] = []
-        for part in _chunks(lines, chunk):
-            pending.append(pool.submit(rows_of_lines, part))
-            if len(pending) >= 2 * jobs:
-                write(pending.pop(0).result())
-        for future in pending:
-            write(future.result())
+def stream(lines: Iterable[str], write: Callable[[str], object], jobs: int, chunk: int = 256) -> None:
+    """Rows of every line, in input order, with ``jobs`` processes; at most a few batches in flight."""
+    batches = _chunks(records_from_lines(lines, "<benchmark>"), chunk)
+    for result in ordered_map(partial(run_batch, options=OPTIONS), batches, jobs=jobs):
+        write("".join(result.chunks))
 
 
 def _floor_of_lines(lines: Sequence[str]) -> int:
@@ -278,6 +240,8 @@ def main() -> None:
     print("end to end: JSON Lines of facts -> compact JSON rows, in input order (direct backend)")
     print("  (CPU: of every process, per VM; capacity: VMs per second that many cores give at that CPU cost)")
     n = len(lines)
+    engine_for(OPTIONS)  # as the command builds its engine before reading (the workers inherit it)
+    stream(lines[:300], lambda text: None, 1)  # and once warm: the figures are of a long run
     for jobs in (1, 2):
         floor = floor_run(lines, jobs)
         run = pipeline_run(lines, jobs)
@@ -298,9 +262,17 @@ def main() -> None:
     print(_line("validating the facts (validate_facts)", validation, floor))
     print(_line("reading a line (parse_facts_text: JSON, validation)", _per_item(lambda t: parse_facts_text(t, "-"), lines), floor))
     print(_line("the facts by name (Facts.flat)", _per_item(lambda item: item.flat(), facts), floor))
+    records = [Record("<benchmark>", number, text.encode()) for number, text in enumerate(lines, 1)]
+    print(_line("a line read as the fleet reads it (read_record)", _per_item(read_record, records), floor))
+    print(_line("  of which without the model (read_flat)", _per_item(lambda r: read_flat(r.data), records), floor))
     summarizer = Engine(args.edition, backend="direct")
-    summaries = [summarizer.summarize(item) for item in facts]
-    print(_line("a row and its JSON (row, orjson.dumps)", _per_item(lambda s: orjson.dumps(row(s)), summaries), floor))
+    read = [read_record(record) for record in records]
+    print(_line("compiled rules and summary (Engine.summarize_flat)", _per_item(summarizer.summarize_flat, read), floor))
+    summaries = [summarizer.summarize_flat(item) for item in read]
+    print(_line("a row's JSON (row_json)", _per_item(lambda s: row_json(s, source="<benchmark>", line=1), summaries), floor))
+    batches = list(_chunks(records, 256))
+    whole = [t / len(batch) for t, batch in zip(_per_item(lambda b: run_batch(b, OPTIONS), batches), batches, strict=True)]
+    print(_line("a line to its row, batches of 256 (run_batch)", whole, floor))
     for backend in ("experta", "direct"):
         start = time.perf_counter()
         engine = Engine(args.edition, backend=backend)

@@ -58,6 +58,7 @@ class Reasoner:
         self._compiled: CompiledRules | None = None
         self._source = ""
         self._summarizer: CompiledSummary | None = None
+        self._entries: dict[str, CodeEntry] = {}  # error codes as given -> their entries (a fleet repeats a few)
         self._summary_source = ""
         if backend == "direct":
             self._compile()
@@ -103,7 +104,21 @@ class Reasoner:
         """
         if facts.observed_error is None:
             return None
-        return self.kb.resolve_code(facts.observed_error, self.edition, source=source)
+        return self.entry_of(facts.observed_error, source=source)
+
+    def entry_of(self, code: str, *, source: str = "<input>") -> CodeEntry:
+        """The edition's entry for an error code or alias as given (any letter case).
+
+        Raises:
+            UnknownErrorCodeError: the code is unknown, or not in this edition.
+        """
+        found = self._entries.get(code)
+        if found is None:
+            found = self.kb.resolve_code(code, self.edition, source=source)
+            if len(self._entries) >= 1024:
+                self._entries.clear()
+            self._entries[code] = found
+        return found
 
     def run(self, facts: Facts, observed: CodeEntry | None = None) -> WorkingMemory:
         """Run the rules for one VM and return what they derived."""

@@ -86,12 +86,24 @@ def input_limits(max_bytes: int = INPUT_LIMITS.max_bytes) -> Limits:
         InputError: the variable is not a whole number of MiB from 1 to 4096.
     """
     value = os.environ.get(MAX_INPUT_ENV)
+    key = (value, max_bytes)
+    found = _INPUT_LIMITS.get(key)  # read once per value: a fleet asks for every line
+    if found is not None:
+        return found
     if value is None or not value.strip():
-        return replace(INPUT_LIMITS, max_bytes=max_bytes)
-    if not value.strip().isdigit() or not 1 <= int(value) <= 4096:
+        found = replace(INPUT_LIMITS, max_bytes=max_bytes)
+    elif not value.strip().isdigit() or not 1 <= int(value) <= 4096:
         raise InputError([Problem(MAX_INPUT_ENV, "", f"{MAX_INPUT_ENV} is not a size in MiB", show_value(value),
                                    "a whole number from 1 to 4096")])
-    return replace(INPUT_LIMITS, max_bytes=int(value) * MIB)
+    else:
+        found = replace(INPUT_LIMITS, max_bytes=int(value) * MIB)
+    if len(_INPUT_LIMITS) > 64:
+        _INPUT_LIMITS.clear()
+    _INPUT_LIMITS[key] = found
+    return found
+
+
+_INPUT_LIMITS: dict[tuple[str | None, int], Limits] = {}
 
 
 ErrorType = Callable[[list[Problem]], Exception]
