@@ -244,10 +244,13 @@ class _Generator:
         applies = self.values[step.sources[0]] if step.has_applies else "True"
         when = self.values[step.sources[-1]]
         status = self.statuses[step.cause] = self.fresh("s")
-        self.line(
-            f"{status} = 'not_applicable' if {applies} is False else 'ruled_out' if {when} is False "
-            f"else 'confirmed' if ({when} is True and {applies} is True) else 'undetermined'"
-        )
+        if step.has_applies:
+            self.line(
+                f"{status} = 'not_applicable' if {applies} is False else 'ruled_out' if {when} is False "
+                f"else 'confirmed' if ({when} is True and {applies} is True) else 'undetermined'"
+            )
+        else:  # a cause that always applies
+            self.line(f"{status} = 'ruled_out' if {when} is False else 'confirmed' if {when} is True else 'undetermined'")
         node = cause_node(step.cause)
         var = self.values[node] = self.fresh("v")
         self.line(f"{var} = True if {status} == 'confirmed' else False if {status} in ('ruled_out', 'not_applicable') else None")
@@ -261,14 +264,7 @@ class _Generator:
         confirmed = self.confirmed = {cid: self.fresh("c") for cid in self.statuses}
         for cid, var in confirmed.items():
             self.line(f"{var} = {self.statuses[cid]} == 'confirmed'")
-        self.line("expected = {}")
-        for code, tree in conclusions.trees.items():
-            members = [cid for cid in tree if cid in confirmed]
-            if not members:
-                continue
-            self.line(f"if {' or '.join(confirmed[cid] for cid in members)}:")
-            pairs = "".join(f"({literal(cid)}, {confirmed[cid]}), " for cid in members)
-            self.line(_INDENT + f"expected[{literal(code)}] = tuple([cid for cid, yes in ({pairs}) if yes])")
+        self.expected()
         self.line("remedies = {}")
         for cid, var in confirmed.items():
             ranks = self.fresh("_RANKS")
@@ -287,6 +283,18 @@ class _Generator:
         any_confirmed = " or ".join(confirmed.values()) or "False"
         undetermined = " or ".join(f"{s} == 'undetermined'" for s in self.statuses.values()) or "False"
         self.line(f"verdict = 'problems' if ({any_confirmed}) else 'unexplained' if escalate else 'incomplete' if ({undetermined}) else 'clean'")
+
+    def expected(self) -> None:
+        """``expected``: each code a confirmed cause produces, with those causes."""
+        confirmed = self.confirmed
+        self.line("expected = {}")
+        for code, tree in self.plan.conclusions.trees.items():
+            members = [cid for cid in tree if cid in confirmed]
+            if not members:
+                continue
+            self.line(f"if {' or '.join(confirmed[cid] for cid in members)}:")
+            pairs = "".join(f"({literal(cid)}, {confirmed[cid]}), " for cid in members)
+            self.line(_INDENT + f"expected[{literal(code)}] = tuple([cid for cid, yes in ({pairs}) if yes])")
 
     # -- the whole source ----------------------------------------------------
 
@@ -355,11 +363,29 @@ class _SummaryGenerator(_Generator):
         node = truth_node(cond, self.node_ids)
         return self.values[node] if node is not None and node in self.rules else "None"
 
-    def needs(self, cond: Condition, out: str, depth: int) -> None:
-        """Lines adding to ``out`` (a dict used as an ordered set) the unknown facts that could decide ``cond``."""
+    def expected(self) -> None:
+        """``codes``: the codes confirmed causes produce, in the edition's order (a row shows no more of them)."""
+        confirmed = self.confirmed
+        produced: dict[str, list[str]] = {}
+        for code, tree in self.plan.conclusions.trees.items():
+            members = [confirmed[cid] for cid in tree if cid in confirmed]
+            if members:
+                produced[code] = members
+        pairs = "".join(
+            f"({literal(entry.id)}, {' or '.join(produced[entry.id])}), " for entry in self.edition.codes if entry.id in produced
+        )
+        self.line(f"codes = tuple([code for code, yes in ({pairs}) if yes])")
+
+    def needs(self, cond: Condition, out: str, depth: int, unknown: frozenset[str] = frozenset()) -> None:
+        """Lines adding to ``out`` (a dict used as an ordered set) the unknown facts that could decide ``cond``;
+        ``unknown``: the truths already tested unknown around these lines."""
+        truth = self.truth(cond)
         pad = _INDENT * depth
-        self.line(pad + f"if {self.truth(cond)} is None:")
-        pad += _INDENT
+        if truth != "None" and truth not in unknown:
+            self.line(pad + f"if {truth} is None:")
+            pad += _INDENT
+            depth += 1
+            unknown |= {truth}
         self.line(pad + "pass")
         if isinstance(cond, Test):
             names = cond.facts()
@@ -375,25 +401,24 @@ class _SummaryGenerator(_Generator):
         elif isinstance(cond, FindingRef):
             finding = self.edition.findings[cond.finding]
             if finding.unknown_when is None:
-                self.needs(finding.when, out, depth + 1)
+                self.needs(finding.when, out, depth, unknown)
             else:
                 # Known facts that cannot show the finding now decide it once the guard no longer holds.
                 self.line(pad + f"if {self.truth(finding.unknown_when)} is True:")
                 for name in sorted(facts_of(finding.when)):
                     self.line(pad + _INDENT + f"{out}[{literal(name)}] = None")
                 self.line(pad + "else:")
-                self.line(pad + _INDENT + "pass")
-                self.needs(finding.when, out, depth + 2)
+                self.needs(finding.when, out, depth + 1, unknown)
         elif isinstance(cond, CauseRef):
-            self.cause_needs(self.edition.causes[cond.cause], out, depth + 1)
+            self.cause_needs(self.edition.causes[cond.cause], out, depth, unknown)
         else:
             for part in cond.parts if isinstance(cond, All | AnyOf) else (cond.part,):
-                self.needs(part, out, depth + 1)
+                self.needs(part, out, depth, unknown)
 
-    def cause_needs(self, cause: Cause, out: str, depth: int) -> None:
+    def cause_needs(self, cause: Cause, out: str, depth: int, unknown: frozenset[str] = frozenset()) -> None:
         for cond in (cause.applies, cause.when):
             if cond is not None:
-                self.needs(cond, out, depth)
+                self.needs(cond, out, depth, unknown)
 
     def summary(self) -> None:
         edition = self.edition
@@ -401,7 +426,6 @@ class _SummaryGenerator(_Generator):
         self.conclusions()
         pairs = "".join(f"({literal((cid, edition.causes[cid].ref))}, {self.confirmed[cid]}), " for cid in causes)
         self.line(f"confirmed = tuple([pair for pair, yes in ({pairs}) if yes])")
-        self.line(f"codes = tuple([code for code in {literal(tuple(entry.id for entry in edition.codes))} if code in expected])")
         ranks = "".join(f"(remedies.get({literal(cid)}), {index}, {literal(cid)}), " for index, cid in enumerate(causes))
         self.line(f"ranked = sorted([(rank, index, cid) for rank, index, cid in ({ranks}) if rank is not None])")
         self.line("order = tuple([cid for rank, index, cid in ranked])")
