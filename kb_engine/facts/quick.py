@@ -113,9 +113,13 @@ def _reader_of(model: type[BaseModel], field_name: str, field: Any) -> _Reader |
         if normalise is None:
             return None
 
+        as_written = frozenset(value for value in allowed if normalise(value) == value)  # read as they are
+
         def token(value: object) -> object:
             if type(value) is not str:
                 raise _Defer
+            if value in as_written:
+                return value
             read = normalise(value)
             if read not in allowed:
                 raise _Defer
@@ -123,12 +127,7 @@ def _reader_of(model: type[BaseModel], field_name: str, field: Any) -> _Reader |
 
         return token
     if base is bool:
-        def switch(value: object) -> object:
-            if value is True or value is False:
-                return value
-            raise _Defer
-
-        return switch
+        return _SWITCH
     if base is int:
         low, high = bounds.get("ge"), bounds.get("le")
 
@@ -165,7 +164,14 @@ def _reader_of(model: type[BaseModel], field_name: str, field: Any) -> _Reader |
     return None
 
 
-_VALUE, _SECTION, _ITEMS = 0, 1, 2
+_VALUE, _SECTION, _ITEMS, _BOOL = 0, 1, 2, 3
+
+
+def _switch(value: object) -> object:
+    raise AssertionError("read in the walk")
+
+
+_SWITCH: _Reader = _switch
 
 
 class _Section:
@@ -184,7 +190,8 @@ class _Section:
                 (item,) = get_args(base)
                 entry = (flat, _ITEMS, _Items(item, _bounds(field).get("max_length")))
             else:
-                entry = (flat, _VALUE, _reader_of(model, name, field))
+                reader = _reader_of(model, name, field)
+                entry = (flat, _BOOL if reader is _SWITCH else _VALUE, reader)
             self.fields[field.alias or name] = entry
 
 
@@ -219,10 +226,15 @@ class _Walk:
             if value is None:
                 continue  # unknown: None in the flat template, for it and every fact below it
             name, kind, reader = entry
-            if kind == _VALUE:
+            if kind == _BOOL:
+                if value is not True and value is not False:
+                    raise _Defer
+                out[name] = value
+            elif kind == _VALUE:
                 vtype = type(value)
                 if vtype is str:
-                    self.colons += value.count(":")
+                    if ":" in value:
+                        self.colons += value.count(":")
                 elif vtype is float:
                     raise _Fraction
                 if reader is None:
