@@ -52,7 +52,7 @@ from kb_engine.facts.load import parse_facts_text, validate_facts  # noqa: E402
 from kb_engine.facts.quick import read_flat  # noqa: E402
 from kb_engine.fleet.model import row_json  # noqa: E402
 from kb_engine.fleet.parallel import ordered_map  # noqa: E402
-from kb_engine.fleet.records import Record, read_record, records_from_lines  # noqa: E402
+from kb_engine.fleet.records import Record, batches, read_record, records_from_lines  # noqa: E402
 from kb_engine.fleet.run import FleetOptions, engine_for, run_batch  # noqa: E402
 from kb_engine.report.model import report_json  # noqa: E402
 
@@ -104,8 +104,8 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def stream(lines: Iterable[str], write: Callable[[str], object], jobs: int, chunk: int = 256) -> None:
     """Rows of every line, in input order, with ``jobs`` processes; at most a few batches in flight."""
-    batches = _chunks(records_from_lines(lines, "<benchmark>"), chunk)
-    for result in ordered_map(partial(run_batch, options=OPTIONS), batches, jobs=jobs):
+    parts = batches(records_from_lines(lines, "<benchmark>"), chunk)
+    for result in ordered_map(partial(run_batch, options=OPTIONS), parts, jobs=jobs):
         write("".join(result.chunks))
 
 
@@ -270,8 +270,8 @@ def main() -> None:
     print(_line("compiled rules and summary (Engine.summarize_flat)", _per_item(summarizer.summarize_flat, read), floor))
     summaries = [summarizer.summarize_flat(item) for item in read]
     print(_line("a row's JSON (row_json)", _per_item(lambda s: row_json(s, source="<benchmark>", line=1), summaries), floor))
-    batches = list(_chunks(records, 256))
-    whole = [t / len(batch) for t, batch in zip(_per_item(lambda b: run_batch(b, OPTIONS), batches), batches, strict=True)]
+    parts = list(batches(records, 256))
+    whole = [t / len(part) for t, part in zip(_per_item(lambda b: run_batch(b, OPTIONS), parts), parts, strict=True)]
     print(_line("a line to its row, batches of 256 (run_batch)", whole, floor))
     for backend in ("experta", "direct"):
         start = time.perf_counter()

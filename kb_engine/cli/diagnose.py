@@ -9,7 +9,7 @@ one file and a fleet; the output's shape depends only on ``--format``.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -52,19 +52,6 @@ def _summary_format(path: str, given: str | None) -> SummaryFormat:
         return given  # type: ignore[return-value]  # click.Choice checked it
     suffix = Path(path).suffix.lower()
     return "json" if suffix == ".json" else "markdown" if suffix in (".md", ".markdown") else "text"
-
-
-def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    batch: list[Record] = []
-    held = 0
-    for record in records:
-        batch.append(record)
-        held += len(record.data)
-        if len(batch) >= size or held >= _MAX_BATCH_BYTES:
-            yield batch
-            batch, held = [], 0
-    if batch:
-        yield batch
 
 
 def _input_size(files: tuple[str, ...]) -> int | None:
@@ -233,6 +220,7 @@ def _stream(
 ) -> int:
     from kb_engine.errors import EXIT_USAGE
     from kb_engine.fleet.parallel import available_cores, ordered_map
+    from kb_engine.fleet.records import batches
     from kb_engine.fleet.run import run_batch
     from kb_engine.fleet.summary import FleetSummary
 
@@ -241,7 +229,7 @@ def _stream(
     summary = FleetSummary()
     writer = _Writer(output, options.format)
     batch_size = 256 if options.backend == "direct" else 16
-    results = ordered_map(partial(run_batch, options=options), _batches(records, batch_size),
+    results = ordered_map(partial(run_batch, options=options), batches(records, batch_size, _MAX_BATCH_BYTES),
                           jobs=jobs or available_cores())
     stopped = False
     keep = False

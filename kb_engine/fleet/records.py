@@ -28,6 +28,8 @@ from kb_engine.knowledge.vocabulary import Facts
 
 __all__ = [
     "InputFormat",
+    "RecordBatch",
+    "batches",
     "JSON_LINES_SUFFIXES",
     "LineSplitter",
     "MAX_RECORD_BYTES",
@@ -73,6 +75,34 @@ class Record:
         return self.source if self.line is None else f"{self.source}:{self.line}"
 
 
+
+
+class RecordBatch(list[Record]):
+    """Records sent to a worker together. A batch is pickled as columns (sources, lines, bytes, problems,
+    sizes), which takes a fraction of the time of pickling each record."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        columns = ([r.source for r in self], [r.line for r in self], [r.data for r in self],
+                   [r.problem for r in self], [r.size for r in self])
+        return (_batch_of_columns, columns)
+
+
+def _batch_of_columns(*columns: list[Any]) -> RecordBatch:
+    return RecordBatch(map(Record, *columns))
+
+
+def batches(records: Iterable[Record], size: int, max_bytes: int = 1024 * 1024) -> Iterator[RecordBatch]:
+    """The records in batches of ``size``, or fewer when their bytes reach ``max_bytes``, in order."""
+    batch = RecordBatch()
+    held = 0
+    for record in records:
+        batch.append(record)
+        held += len(record.data)
+        if len(batch) >= size or held >= max_bytes:
+            yield batch
+            batch, held = RecordBatch(), 0
+    if batch:
+        yield batch
 
 
 def parse_record(record: Record) -> Facts:

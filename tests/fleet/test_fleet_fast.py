@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 
 from hypothesis import given
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from kb_engine.fleet import FleetRow, FleetSummary
 from kb_engine.fleet.model import row_json
+from kb_engine.fleet.records import Record, batches
 from kb_engine.report.summary import Summary
 
 _TEXT = st.text(st.characters(exclude_categories=()), max_size=12)  # quotes, backslashes, controls, lone surrogates
@@ -51,3 +53,26 @@ def test_a_fleet_summary_counts_summaries_as_it_counts_their_rows(items: list[Su
         by_summary.add(item)
         by_row.add(FleetRow.from_summary(item, source="fleet.jsonl", line=1))
     assert by_summary == by_row
+
+
+@given(
+    st.lists(
+        st.builds(
+            Record,
+            source=st.sampled_from(["fleet.jsonl", "other.jsonl", "<stdin>"]),
+            line=st.none() | st.integers(1, 10**9),
+            data=st.binary(max_size=40),
+            problem=st.none() | st.text(max_size=10),
+            size=st.integers(0, 10**6),
+        ),
+        max_size=20,
+    ),
+    st.integers(1, 8),
+    st.integers(1, 200),
+)
+def test_batches_keep_every_record_in_order_and_reach_a_worker_unchanged(records: list[Record], size: int, max_bytes: int) -> None:
+    """Batched, pickled as a worker receives them, and read back: the same records in the same order."""
+    sent = list(batches(records, size, max_bytes))
+    assert all(len(batch) <= size for batch in sent)
+    received = [pickle.loads(pickle.dumps(batch)) for batch in sent]
+    assert [record for batch in received for record in batch] == records
