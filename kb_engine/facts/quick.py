@@ -141,6 +141,8 @@ def _reader_of(model: type[BaseModel], field_name: str, field: Any) -> _Reader |
         def version(value: object) -> object:
             if type(value) is not str:
                 raise _Defer
+            if v._VERSION_RE.fullmatch(value) is not None:
+                return value  # as written: read_version gives it back unchanged
             read = v.read_version(value)
             if read is None or v._VERSION_RE.fullmatch(read) is None:
                 raise _Defer

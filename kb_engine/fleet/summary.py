@@ -86,7 +86,7 @@ class FleetSummary:
         self.vms += 1
         self.verdicts[row.verdict] += 1
         self.escalations += row.escalate
-        pairs = ((c.id, c.ref) for c in row.confirmed) if isinstance(row, FleetRow) else row.confirmed
+        pairs = row.confirmed if isinstance(row, Summary) else ((c.id, c.ref) for c in row.confirmed)
         for cid, ref in pairs:
             self.causes[cid] += 1
             if ref:
