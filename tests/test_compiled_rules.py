@@ -31,7 +31,7 @@ _GIVEN_NAMES = {
     "facts", "observed", "item", "value", "result", "truths", "statuses", "expected", "remedies", "escalate",
     "verdict", "cid", "yes", "evaluate", "_NOTHING", "_DECIDING", "_WorkingMemory", "_or3", "_switch", "_version",
     "float", "frozenset", "map", "str", "tuple", "KeyError",
-    "summarize", "confirmed", "pair", "codes", "code", "ranked", "rank", "index", "order", "unknown", "needs", "found",
+    "summarize", "confirmed", "codes", "ranked", "rank", "index", "order", "unknown", "needs", "found",
     "name", "_PRIORITY", "_item_needs", "_ITEM_TESTS", "bool", "sorted",
 }  # fmt: skip
 

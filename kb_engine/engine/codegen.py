@@ -371,10 +371,11 @@ class _SummaryGenerator(_Generator):
             members = [confirmed[cid] for cid in tree if cid in confirmed]
             if members:
                 produced[code] = members
-        pairs = "".join(
-            f"({literal(entry.id)}, {' or '.join(produced[entry.id])}), " for entry in self.edition.codes if entry.id in produced
-        )
-        self.line(f"codes = tuple([code for code, yes in ({pairs}) if yes])")
+        self.line("codes = ()")
+        for entry in self.edition.codes:
+            if entry.id in produced:
+                self.line(f"if {' or '.join(produced[entry.id])}:")
+                self.line(_INDENT + f"codes += ({literal(entry.id)},)")
 
     def needs(self, cond: Condition, out: str, depth: int, unknown: frozenset[str] = frozenset()) -> None:
         """Lines adding to ``out`` (a dict used as an ordered set) the unknown facts that could decide ``cond``;
@@ -424,11 +425,15 @@ class _SummaryGenerator(_Generator):
         edition = self.edition
         causes = list(edition.causes)
         self.conclusions()
-        pairs = "".join(f"({literal((cid, edition.causes[cid].ref))}, {self.confirmed[cid]}), " for cid in causes)
-        self.line(f"confirmed = tuple([pair for pair, yes in ({pairs}) if yes])")
-        ranks = "".join(f"(remedies.get({literal(cid)}), {index}, {literal(cid)}), " for index, cid in enumerate(causes))
-        self.line(f"ranked = sorted([(rank, index, cid) for rank, index, cid in ({ranks}) if rank is not None])")
-        self.line("order = tuple([cid for rank, index, cid in ranked])")
+        self.line("confirmed = ()")
+        self.line("ranked = ()")
+        for index, cid in enumerate(causes):
+            self.line(f"if {self.confirmed[cid]}:")
+            self.line(_INDENT + f"confirmed += ({literal((cid, edition.causes[cid].ref))},)")
+            self.line(_INDENT + f"ranked += ((remedies[{literal(cid)}], {index}, {literal(cid)}),)")
+        self.line("order = ()")
+        self.line("if ranked:")
+        self.line(_INDENT + "order = tuple([cid for rank, index, cid in sorted(ranked)])")
         self.line("unknown = ()")
         undetermined = " or ".join(f"{self.statuses[cid]} == 'undetermined'" for cid in causes) or "False"
         self.line(f"if {undetermined}:")
