@@ -101,7 +101,13 @@ def _text(value: object, *, name: bool, bounds: dict[str, Any]) -> str:
     return value
 
 
-def _reader_of(model: type[BaseModel], field_name: str, field: Any) -> _Reader | None:
+def _switch(value: object) -> object:
+    if value is True or value is False:
+        return value
+    raise _Defer
+
+
+def _reader_of(field_name: str, field: Any) -> _Reader | None:
     """How to read one field's JSON value into its value in ``Facts.flat`` (None: a kind not read here)."""
     annotation = field.annotation
     base = v._unwrap(annotation)
@@ -127,7 +133,7 @@ def _reader_of(model: type[BaseModel], field_name: str, field: Any) -> _Reader |
 
         return token
     if base is bool:
-        return _SWITCH
+        return _switch
     if base is int:
         low, high = bounds.get("ge"), bounds.get("le")
 
@@ -166,14 +172,7 @@ def _reader_of(model: type[BaseModel], field_name: str, field: Any) -> _Reader |
     return None
 
 
-_VALUE, _SECTION, _ITEMS, _BOOL = 0, 1, 2, 3
-
-
-def _switch(value: object) -> object:
-    raise AssertionError("read in the walk")
-
-
-_SWITCH: _Reader = _switch
+_VALUE, _SECTION, _ITEMS, _BOOL = 0, 1, 2, 3  # how a field is read (a switch in the walk itself)
 
 
 class _Section:
@@ -192,8 +191,8 @@ class _Section:
                 (item,) = get_args(base)
                 entry = (flat, _ITEMS, _Items(item, _bounds(field).get("max_length")))
             else:
-                reader = _reader_of(model, name, field)
-                entry = (flat, _BOOL if reader is _SWITCH else _VALUE, reader)
+                reader = _reader_of(name, field)
+                entry = (flat, _BOOL if reader is _switch else _VALUE, reader)
             self.fields[field.alias or name] = entry
 
 
