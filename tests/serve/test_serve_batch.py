@@ -168,13 +168,13 @@ def _engine(client: TestClient) -> Any:
 
 def _slow(monkeypatch: pytest.MonkeyPatch, client: TestClient, seconds: float) -> None:
     engine = _engine(client)
-    original = engine.summarize
+    original = engine.summarize_flat
 
     def slow(*args: Any, **kwargs: Any) -> Summary:
         time.sleep(seconds)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "summarize", slow)
+    monkeypatch.setattr(engine, "summarize_flat", slow)
 
 
 def test_a_batch_stops_before_the_time_limit_and_says_from_which_line(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -224,7 +224,7 @@ def test_an_internal_error_ends_the_answer_with_a_problem_and_is_logged(
     """Lines answered before the bug stay; the last line says an internal error stopped the batch, without details."""
     with serving() as client:
         engine = _engine(client)
-        original = engine.summarize
+        original = engine.summarize_flat
         calls = iter(range(100))
 
         def broken(*args: Any, **kwargs: Any) -> Summary:
@@ -232,7 +232,7 @@ def test_an_internal_error_ends_the_answer_with_a_problem_and_is_logged(
                 raise RuntimeError("internal detail that must not leak")
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(engine, "summarize", broken)
+        monkeypatch.setattr(engine, "summarize_flat", broken)
         with caplog.at_level(logging.ERROR, logger="kb_engine.serve"):
             response = client.post(BATCH, content=b'{"vm": {"os": "linux"}}\n' * 5, headers=NDJSON)
         first, second, last = _answers(response.text)
