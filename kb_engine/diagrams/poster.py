@@ -109,7 +109,7 @@ def _page_dot(tree: Tree, parts: Sequence[_Part], index: int) -> str:
 
 
 def _legend_pdf(lang: str) -> bytes:
-    """The compact legend for a page's corner: the four shapes in a row, the arrows in words."""
+    """The compact legend for a page's corner: the four shapes in two rows, the arrows in words."""
     def sample(nid: str, kind: str, key: str) -> str:
         return f"  {nid} " + _attrs({**_NODE_STYLE[kind], "label": word(key, lang), "fontsize": 10,
                                      "margin": "0.05,0.02", "height": 0.3}) + ";"
@@ -124,8 +124,10 @@ def _legend_pdf(lang: str) -> bytes:
         sample("l_question", "question", "poster_legend_question"),
         sample("l_cause", "cause", "poster_legend_leaf"),
         sample("l_escalate", "escalate", "poster_legend_escalate"),
-        "  {rank=same; l_start; l_question; l_cause; l_escalate;}",
-        "  l_start -> l_question -> l_cause -> l_escalate [style=invis];",
+        "  {rank=same; l_start; l_question;}",
+        "  {rank=same; l_cause; l_escalate;}",
+        "  l_start -> l_cause [style=invis];",
+        "  l_question -> l_escalate [style=invis];",
         "}",
         "",
     ]
@@ -140,12 +142,15 @@ def _size(pdf: bytes) -> tuple[float, float]:
 
 
 def _fit(size: tuple[float, float], paper: tuple[float, float], legend: tuple[float, float]) -> tuple[float, bool]:
-    """The largest scale (at most 1) and whether landscape gives it."""
+    """The largest scale (at most 1) and whether landscape gives it: the drawing at the top left, the legend in
+    the bottom right corner, under the drawing or, when the drawing is narrow enough, beside it."""
     w, h = size
     best = (0.0, False)
     for landscape in (False, True):
         pw, ph = (paper[1], paper[0]) if landscape else paper
-        scale = min(1.0, (pw - 2 * MARGIN) / w, (ph - 2 * MARGIN - legend[1] - _GAP) / h)
+        under = min((pw - 2 * MARGIN) / w, (ph - 2 * MARGIN - legend[1] - _GAP) / h)
+        beside = min((pw - 2 * MARGIN - legend[0] - _GAP) / w, (ph - 2 * MARGIN) / h)
+        scale = min(1.0, max(under, beside))
         if scale > best[0] + 1e-9:
             best = (scale, landscape)
     return best

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -97,6 +98,34 @@ def test_pages_rendered_as_pictures_are_not_blank(posters: dict[str, Path], tmp_
         colours = image.getcolors(maxcolors=image.width * image.height) or []
         ink = sum(count for count, level in colours if level < 200) / (image.width * image.height)
         assert ink > 0.01, png.name
+
+
+LEGEND_WORDS = "error code yes/no question cause found: remedy still failing: escalate every arrow is labelled: yes, no, still failing"
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+
+
+@pytest.mark.dot
+@pytest.mark.parametrize("paper", ["a4", "a3"])
+def test_the_legend_is_a_compact_corner_that_nothing_is_drawn_under(posters: dict[str, Path], paper: str) -> None:
+    """On every page of the English posters, the legend (drawn last) sits in the bottom right corner, within the
+    right half of the page and its bottom fifth, and no word of the drawing is inside its box."""
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.skip("pdftotext (poppler-utils) is installed by `bash .ci/task test`")
+    expected = sorted(LEGEND_WORDS.split())
+    for path in sorted(posters[paper].glob("2019-12/en/tree-*.pdf")):
+        xml = subprocess.run([pdftotext, "-bbox", "-raw", str(path), "-"], capture_output=True, text=True,
+                             check=True, timeout=120).stdout
+        sizes = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">', xml)
+        for number, (body, (width, height)) in enumerate(zip(xml.split("<page ")[1:], sizes, strict=True), start=1):
+            words = [(float(a), float(b), float(c), float(d), t) for a, b, c, d, t in _WORD.findall(body)]
+            legend, drawing = words[-len(expected):], words[:-len(expected)]
+            assert sorted(w[4] for w in legend) == expected, (path.name, number)
+            left, top = min(w[0] for w in legend), min(w[1] for w in legend)
+            right, bottom = max(w[2] for w in legend), max(w[3] for w in legend)
+            assert left >= float(width) / 2 and top >= float(height) * 0.8, (path.name, number, left, top)
+            for x0, y0, x1, y1, text in drawing:
+                assert x1 <= left or x0 >= right or y1 <= top or y0 >= bottom, (path.name, number, text)
 
 
 @pytest.mark.dot
