@@ -9,8 +9,9 @@ output going to /dev/null (through the shell, never ``-o /dev/null``), and
 samples the resident memory of the whole process tree (the command and its
 workers) from /proc every 20 ms: the command's RSS, the sum of the tree's RSS
 (which counts the pages the forked workers share with the command once per
-process) and the sum of their PSS (shared pages counted once). The floor, measured in the same run, is
-``json.loads`` + ``json.dumps`` of every line on one core.
+process) and the sum of their PSS (shared pages counted once), and the CPU time of the command and its
+workers (so the VMs per second the cores give at that cost, whatever else the machine runs). The floor,
+measured in the same run, is ``json.loads`` + ``json.dumps`` of every line on one core.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -99,18 +101,26 @@ def _generate(path: Path, count: int, seed: int) -> None:
             done += step
 
 
-def _floor(path: Path) -> float:
-    started = time.perf_counter()
+def _floor(path: Path) -> tuple[float, float]:
+    """The floor's VMs per second (wall clock) and CPU seconds per VM, on one core."""
+    started, cpu = time.perf_counter(), time.process_time()
     count = 0
     with path.open("rb") as handle:
         for line in handle:
             json.dumps(json.loads(line))
             count += 1
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), (time.process_time() - cpu) / count
 
 
-def _run(path: Path, jobs: int, fmt: str, backend: str) -> tuple[float, int, int, int, int]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(path: Path, jobs: int, fmt: str, backend: str) -> tuple[float, float, int, int, int, int]:
+    """Wall seconds, CPU seconds of the command and its workers, peak memory (command, tree RSS, tree PSS), exit code."""
     args = [KB_ENGINE, "diagnose", str(path), "--format", fmt, "--backend", backend, "--jobs", str(jobs), "-q"]
+    cpu = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     sampler = _Sampler(process.pid)
@@ -121,7 +131,8 @@ def _run(path: Path, jobs: int, fmt: str, backend: str) -> tuple[float, int, int
     sampler.join()
     if process.returncode not in (0, 1, 5):
         raise SystemExit(f"kb-engine exited {process.returncode}: {err.decode()}")
-    return elapsed, sampler.peak_main, sampler.peak_tree, sampler.peak_pss, process.returncode
+    cpu = _children_cpu() - cpu
+    return elapsed, cpu, sampler.peak_main, sampler.peak_tree, sampler.peak_pss, process.returncode
 
 
 def main() -> None:
@@ -139,12 +150,15 @@ def main() -> None:
         size = path.stat().st_size
         print(f"{args.count:,} VMs, {size / 2**20:.1f} MiB of JSON Lines; {platform.machine()}, "
               f"CPython {platform.python_version()}, {os.cpu_count()} cores; --format {args.format} --backend {args.backend}")
-        floor = _floor(path)
-        print(f"floor (json.loads + json.dumps per line, one core): {floor:,.0f} VMs/s")
+        floor, floor_cpu = _floor(path)
+        print(f"floor (json.loads + json.dumps per line, one core): {floor:,.0f} VMs/s, {floor_cpu * 1e6:.1f} us CPU per VM")
         for jobs in args.jobs:
-            elapsed, main_rss, tree_rss, tree_pss, code = _run(path, jobs, args.format, args.backend)
+            elapsed, cpu, main_rss, tree_rss, tree_pss, code = _run(path, jobs, args.format, args.backend)
             rate = args.count / elapsed
-            print(f"--jobs {jobs}: {elapsed:.1f} s, {rate:,.0f} VMs/s ({floor / rate:.0f}x the floor); peak memory: "
+            per_vm = cpu / args.count
+            print(f"--jobs {jobs}: {elapsed:.1f} s, {rate:,.0f} VMs/s ({floor / rate:.0f}x the floor); CPU {per_vm * 1e6:.1f} us "
+                  f"per VM over the command and its workers ({per_vm / floor_cpu:.1f}x the floor's), so {jobs} "
+                  f"{'cores give' if jobs > 1 else 'core gives'} {jobs / per_vm:,.0f} VMs/s at that cost; peak memory: "
                   f"command {main_rss / 2**20:.0f} MiB RSS, with its workers {tree_rss / 2**20:.0f} MiB RSS summed "
                   f"({tree_pss / 2**20:.0f} MiB PSS, shared pages counted once); exit {code}")
 
