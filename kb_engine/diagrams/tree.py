@@ -133,7 +133,8 @@ class Edge:
         label: its words.
         os: the operating systems for which the arrow is taken, when the same answer leads
             elsewhere for another OS (the answer given at the top); empty: for every VM.
-            A choice node's arrows name their one value.
+            A choice node's arrows name the values that take them: one arrow per target,
+            so no two arrows share a source, target and kind (the drawings' ids).
     """
 
     source: str
@@ -531,14 +532,23 @@ def _choice_node(b: _Builder, values: tuple[str, ...]) -> Node:
 
 
 def _mark_splits(edges: list[Edge]) -> list[Edge]:
-    """Keep an arrow's OS only where the same answer leads elsewhere for another OS, and say so in its label."""
+    """Keep an arrow's OS only where the same answer leads elsewhere for another OS, and say so in its label.
+
+    Choices that lead to the same node are one arrow naming them all (``Windows / Linux``).
+    """
     count: dict[tuple[str, str], int] = {}
     for edge in edges:
         count[(edge.source, edge.kind)] = count.get((edge.source, edge.kind), 0) + 1
     out: list[Edge] = []
+    choices: dict[tuple[str, str], int] = {}
     for edge in edges:
         if edge.kind == "choice":
-            out.append(edge)
+            at = choices.setdefault((edge.source, edge.target), len(out))
+            if at == len(out):
+                out.append(edge)
+            else:
+                first = out[at]
+                out[at] = Edge(first.source, first.target, "choice", f"{first.label} / {edge.label}", first.os + edge.os)
         elif count[(edge.source, edge.kind)] > 1:
             names = ", ".join(os_name(v) for v in edge.os)
             out.append(Edge(edge.source, edge.target, edge.kind, f"{edge.label} ({names})", edge.os))

@@ -157,7 +157,7 @@ def test_a_question_several_causes_in_a_row_need_is_asked_once_before_them(lang:
     asked = [n for n in tree.nodes if n.finding == "agent_based_backup"]
     assert len(asked) == 1
     (shared,) = asked
-    assert shared.group is None and [e.target for e in tree.out_edges("os")] == [shared.id, shared.id]
+    assert shared.group is None and [(e.target, e.os) for e in tree.out_edges("os")] == [(shared.id, ("windows", "linux"))]
     assert set(shared.covers) >= set(entry.causes)
     yes = {e.os: tree.node(e.target).group for e in tree.out_edges(shared.id) if e.kind == "yes"}
     assert yes == {("windows",): "agent_unresponsive_windows", ("linux",): "agent_outdated_linux"}
@@ -304,3 +304,26 @@ def test_text_twin_fits_an_80_column_terminal(edition_id: str, code: str, lang: 
     edition, entry = _entry(edition_id, code)
     for line in tree_text(build_tree(edition, entry, lang)).splitlines():
         assert width(line) <= 80, line
+
+
+@pytest.mark.parametrize(("edition_id", "code", "lang"), ALL_TREES)
+def test_every_arrow_has_its_own_id_and_each_os_one_way_on(edition_id: str, code: str, lang: str) -> None:
+    """No two arrows share a source, target and kind (the drawings' ids, which the trainer and the overlay
+    highlight by), and at the OS question each OS takes exactly one arrow, labelled with its name."""
+    edition, entry = _entry(edition_id, code)
+    tree = build_tree(edition, entry, lang)
+    keys = [(e.source, e.target, e.kind) for e in tree.edges]
+    assert len(keys) == len(set(keys))
+    ids = re.findall(r'\bid="([^"]+)"', tree_dot(tree))
+    assert len(ids) == len(set(ids))
+    for node in tree.nodes:
+        if node.kind == "choice":
+            arrows = tree.out_edges(node.id)
+            taken = [value for e in arrows for value in e.os]
+            assert sorted(taken) == sorted(value for value, _ in node.options)
+            for e in arrows:
+                assert e.label == " / ".join(_os_label(value) for value in e.os)
+
+
+def _os_label(value: str) -> str:
+    return {"windows": "Windows", "linux": "Linux"}[value]

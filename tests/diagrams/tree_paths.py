@@ -44,7 +44,8 @@ def leaf_paths(tree: Tree) -> dict[str, list[Step]]:
             if node.kind == "start":
                 visit(edge.target, path, os)
             elif node.kind == "choice":
-                visit(edge.target, path + [(node_id, edge.os[0])], edge.os[0])
+                for value in edge.os:
+                    visit(edge.target, path + [(node_id, value)], value)
             elif node.kind == "question":
                 visit(edge.target, path + [(node_id, "yes" if edge.kind == "yes" else "no")], os)
 
