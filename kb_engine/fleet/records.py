@@ -22,7 +22,7 @@ from typing import IO, Any, Literal
 from kb_engine.errors import InputError, Problem, show_value
 from kb_engine.facts.load import parse_facts_text, validate_facts
 from kb_engine.facts.quick import FlatFacts, read_flat
-from kb_engine.io.read import DuplicateKeyError, decode_text, input_limits, parse_json
+from kb_engine.io.read import DuplicateKeyError, decode_text, input_limits, parse_json, path_label
 from kb_engine.io.streams import stdin_bytes
 from kb_engine.knowledge.vocabulary import Facts
 
@@ -278,7 +278,7 @@ def _line_record(raw: bytes, source: str, number: int, handle: IO[bytes]) -> Ite
 
 
 def _read_one(name: str, input_format: InputFormat, stdin: IO[bytes] | None) -> Iterator[Record]:
-    source = "<stdin>" if name == "-" else name
+    source = "<stdin>" if name == "-" else path_label(name)
     if name == "-":
         yield from _read_stream(stdin if stdin is not None else stdin_bytes(), source, input_format)
         return

@@ -47,12 +47,28 @@ __all__ = [
     "input_limits",
     "parse_json",
     "parse_yaml",
+    "path_label",
     "read_data_file",
     "unprintable_texts",
 ]
 
 MIB = 1024 * 1024
 MAX_INPUT_ENV = "KB_ENGINE_MAX_INPUT_MIB"
+
+
+def path_label(name: str) -> str:
+    """A path as messages and outputs name it, writable in every format.
+
+    A file name that is not UTF-8 reaches Python with its stray bytes as lone
+    surrogates, which JSON, CSV and the terminal cannot carry: they are shown as
+    ``\\xNN`` (``vm\\xff.yaml``); any other lone surrogate as ``\\udNNN``.
+    The file is still opened by its own name; only what is shown changes.
+    """
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True, slots=True)

@@ -298,3 +298,28 @@ def test_no_progress_with_quiet_or_when_the_data_goes_to_the_terminal(big_fleet:
 def test_no_progress_when_stderr_is_not_a_terminal(big_fleet: Path, tmp_path: Path) -> None:
     result = run("diagnose", big_fleet, "--format", "rows", "--backend", "direct", "-o", tmp_path / "r.jsonl")
     assert "diagnosing" not in result.stderr and "\x1b[" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["rows", "csv", "json"])
+def test_a_file_name_that_is_not_utf8_is_shown_with_its_bytes_escaped(tmp_path: Path, fmt: str) -> None:
+    """A file system may hold names that are not UTF-8 (here the byte 0xff): every output names such a
+    file readably (vm\\xff.jsonl), as valid UTF-8, instead of failing; its errors name it the same way."""
+    good = tmp_path / os.fsdecode(b"vm\xff.jsonl")
+    bad = tmp_path / os.fsdecode(b"bad\xfe.jsonl")
+    jsonl(good, [OUTDATED])
+    jsonl(bad, [BAD])
+    done = subprocess.run(
+        [KB_ENGINE, "diagnose", "-q", "--format", fmt, os.fsencode(good), os.fsencode(bad)],
+        capture_output=True, timeout=600,
+    )
+    assert done.returncode == 6, done.stderr  # some records were bad: the good one is still diagnosed
+    out, err = done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+    assert "bad\\xfe.jsonl:1" in err and "vm.os" in err
+    if fmt == "json":
+        (report,) = _lines(out)
+        assert report["vm"] == "ubuntu-web-01"
+    elif fmt == "rows":
+        (row,) = _lines(out)
+        assert row["source"] == str(tmp_path / "vm\\xff.jsonl") and row["vm"] == "ubuntu-web-01"
+    else:
+        assert f"{tmp_path}/vm\\xff.jsonl,1,ubuntu-web-01," in out
