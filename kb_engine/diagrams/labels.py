@@ -7,6 +7,7 @@ few words the diagrams add around them (yes, no, legend entries).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -154,6 +155,8 @@ def width(text: str) -> int:
 _NO_START = set("、。，．・：；？！ー」』）〕］｝〉》】)]},.:;?!%ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
 # ...nor end one with these.
 _NO_END = set("「『（〔［｛〈《【([{")
+# A slash between two alternatives ("対処 / 解決しない場合") stays at the end of the line, like a comma.
+_SEPARATORS = {"/", "／"}
 
 
 def _wide(ch: str) -> bool:
@@ -192,16 +195,31 @@ def _phrase_parser() -> Parser:
 def _glue(pieces: list[str]) -> list[str]:
     """Pieces joined where a line may not break (kinsoku): a piece that starts with closing punctuation joins
     the last piece with text, and whatever follows a piece that ends with opening punctuation joins it; the
-    spaces between them are joined too, so no line ends with "(" nor starts with ")"."""
+    spaces between them are joined too, so no line ends with "(" nor starts with ")"; a slash standing alone
+    between alternatives joins the piece before it, as a comma would."""
     out: list[str] = []
-    for piece in pieces:
+    for piece in _split_separators(pieces):
         core = piece.strip(" ")
         last = next((i for i in range(len(out) - 1, -1, -1) if out[i].strip(" ")), None)
-        if last is not None and ((core and core[0] in _NO_START) or out[last].rstrip(" ")[-1] in _NO_END):
+        starts_badly = bool(core) and (core[0] in _NO_START or core in _SEPARATORS)
+        if last is not None and (starts_badly or out[last].rstrip(" ")[-1] in _NO_END):
             out[last:] = ["".join(out[last:]) + piece]
         else:
             out.append(piece)
     return out
+
+
+def _split_separators(pieces: list[str]) -> Iterator[str]:
+    """A piece that begins with a slash between alternatives (BudouX gives " / 解決しない") as two pieces,
+    the slash and the rest, so that the slash can join the piece before it."""
+    for piece in pieces:
+        lead = len(piece) - len(piece.lstrip(" "))
+        rest = piece[lead:]
+        if rest[:1] in _SEPARATORS and rest[1:2] == " " and rest[1:].strip(" "):
+            yield piece[:lead + 1]
+            yield rest[1:]
+        else:
+            yield piece
 
 
 def phrases(text: str) -> list[str]:

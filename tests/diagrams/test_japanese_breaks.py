@@ -97,19 +97,20 @@ CLOSING = ")）」』］】〕〉》]}、。,.:;?!？！"
 # Texts like the knowledge base's: Japanese words, English words, brackets and quotes of both widths, spaces.
 TEXTS = st.lists(
     st.sampled_from(["ディスク", "が", "ありますか", "バックアップ", "を", "再試行します", "VM", "Standard", "GiB",
-                     "32768", "Enhanced", "ではない", " ", " ", *OPENING, *CLOSING]),
+                     "32768", "Enhanced", "ではない", " ", " ", " / ", *OPENING, *CLOSING]),
     min_size=1, max_size=30).map("".join)
 
 
 @given(TEXTS, st.integers(min_value=2, max_value=40))
 def test_no_line_ends_with_an_opening_bracket_nor_starts_with_a_closing_one(text: str, columns: int) -> None:
-    """Wrapped labels and outlines: "(" stays with the word after it, ")" and "、" with the word before,
-    even across a space; no character is lost."""
+    """Wrapped labels and outlines: "(" stays with the word after it, ")", "、" and a slash between
+    alternatives with the word before, even across a space; no character is lost."""
     lines = wrap(text, columns)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     for before, after in zip(lines, lines[1:], strict=False):
         assert before.rstrip()[-1:] not in set(OPENING), lines
         assert after.lstrip()[:1] not in set(CLOSING), lines
+        assert not re.match(r"/(\s|$)", after.lstrip()), lines  # "A / B" breaks after the slash, not before
 
 
 @given(TEXTS.map(lambda text: "日本語 " + text))
@@ -121,6 +122,17 @@ def test_mermaid_break_points_respect_brackets(text: str) -> None:
     for before, after in zip(pieces, pieces[1:], strict=False):
         assert before.rstrip()[-1:] not in set(OPENING), pieces
         assert after.lstrip()[:1] not in set(CLOSING), pieces
+        assert not re.match(r"/(\s|$)", after.lstrip()), pieces
+
+
+@pytest.mark.parametrize("columns", range(8, 70, 3))
+def test_a_heading_of_two_parts_breaks_after_their_slash(columns: int) -> None:
+    """A poster page of two parts is headed "A / B": the slash ends a line, never starts one (BudouX puts it
+    at the head of the phrase after it)."""
+    text = "5. [L] アプリ制御またはウイルス対策が拡張機能をブロックしている / 解決しない場合: ログを収集してエスカレーション"
+    lines = wrap(text, columns)
+    assert " ".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert not [line for line in lines if line.startswith("/")], lines
 
 
 def test_the_japanese_mermaid_has_no_break_beside_a_bracket() -> None:
