@@ -213,13 +213,14 @@ def _split_separators(pieces: list[str]) -> Iterator[str]:
     """A piece that begins with a slash between alternatives (BudouX gives " / 解決しない") as two pieces,
     the slash and the rest, so that the slash can join the piece before it."""
     for piece in pieces:
-        lead = len(piece) - len(piece.lstrip(" "))
-        rest = piece[lead:]
-        if rest[:1] in _SEPARATORS and rest[1:2] == " " and rest[1:].strip(" "):
+        while True:
+            lead = len(piece) - len(piece.lstrip(" "))
+            rest = piece[lead:]
+            if not (rest[:1] in _SEPARATORS and rest[1:2] == " " and rest[1:].strip(" ")):
+                break
             yield piece[:lead + 1]
-            yield rest[1:]
-        else:
-            yield piece
+            piece = rest[1:]
+        yield piece
 
 
 def phrases(text: str) -> list[str]:
