@@ -177,3 +177,54 @@ def test_lines_the_quick_reader_must_get_right(line: bytes) -> None:
     assert _row(line, quick=True) == _row(line, quick=False)
     found = read_flat(line)
     assert found is None or found == _by_model(line)
+
+
+def _maybe(value: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | value
+
+
+@st.composite
+def facts_that_may_contradict(draw: st.DrawFn) -> bytes:
+    """Documents built from the facts the model's consistency checks compare, so that many contradict."""
+    sections: dict[str, dict[str, Any]] = {
+        "vm": {
+            "os": draw(_maybe(st.sampled_from(["windows", "linux"]))),
+            "distro": draw(_maybe(st.just("ubuntu"))),
+            "encrypted": draw(_maybe(st.booleans())),
+            "disks": draw(_maybe(st.lists(st.fixed_dictionaries({"size_gib": st.just(128), "encrypted": st.booleans()}),
+                                          max_size=2))),
+            "snapshot_provider_ok": draw(_maybe(st.booleans())),
+            "power_state": draw(_maybe(st.sampled_from(["running", "stopped", "deallocated"]))),
+        },
+        "agent": {
+            "installed": draw(_maybe(st.booleans())),
+            "status": draw(_maybe(st.sampled_from(["ready", "not_ready"]))),
+            "service_running": draw(_maybe(st.booleans())),
+            "version": draw(_maybe(st.sampled_from(["2.2.9", "2.2.53"]))),
+            "latest_version": draw(_maybe(st.sampled_from(["2.2.10", "2.2.53"]))),
+            "dotnet_version": draw(_maybe(st.just("4.8"))),
+            "waagent_conf": draw(_maybe(st.just({}))),
+        },
+        "backup": {
+            "policy_type": draw(_maybe(st.sampled_from(["standard", "enhanced"]))),
+            "snapshot_consistency": draw(_maybe(st.sampled_from(["only_crash_consistent", "default"]))),
+            "schedule_interval_hours": draw(_maybe(st.sampled_from([4, 24]))),
+            "restore_point_group": draw(_maybe(st.fixed_dictionaries(
+                {"locked": _maybe(st.booleans()), "lock_name": _maybe(st.just("keep"))}))),
+        },
+    }
+    document = {key: {k: v for k, v in section.items() if v is not None} for key, section in sections.items()}
+    return json.dumps(document).encode()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts_that_may_contradict())
+def test_the_quick_reader_refuses_every_contradiction_the_model_refuses(line: bytes) -> None:
+    """Both readers apply the same consistency checks: the quick reader never accepts facts the model refuses,
+    and what it accepts is what the model reads."""
+    by_model = _by_model(line)
+    found = read_flat(line)
+    if isinstance(by_model, str):
+        assert found is None, by_model
+    else:
+        assert found is None or found == by_model

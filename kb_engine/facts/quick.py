@@ -316,37 +316,10 @@ def _read(data: object, line: bytes) -> FlatFacts:
     return FlatFacts(name if isinstance(name, str) else None, observed if isinstance(observed, str) else None, flat)
 
 
-def _newer(version: object, latest: object) -> bool:
-    return v.parse_version(str(version)) > v.parse_version(str(latest))
-
-
 def _contradicts(flat: Mapping[str, object], conf_given: bool) -> bool:
     """Whether the facts contradict each other as the model's consistency checks say (then the model names it)."""
-    get = flat.get
-    installed, status, version = get("agent.installed"), get("agent.status"), get("agent.version")
-    if installed is False and (status == "ready" or get("agent.service_running") or version is not None):
-        return True
-    latest = get("agent.latest_version")
-    if version and latest and _newer(version, latest):
-        return True
-    os_type = get("vm.os")
-    if os_type == "windows" and (get("vm.distro") is not None or conf_given):
-        return True
-    if os_type == "linux" and (get("agent.dotnet_version") is not None or get("vm.snapshot_provider_ok") is not None):
-        return True
-    disks = get("vm.disks")
-    if get("vm.encrypted") is False and any(d.get("encrypted") for d in disks or ()):  # type: ignore[attr-defined]
-        return True
-    if get("backup.policy_type") == "standard":
-        if get("backup.snapshot_consistency") == "only_crash_consistent":
-            return True
-        hours = get("backup.schedule_interval_hours")
-        if hours is not None and hours < 24:  # type: ignore[operator]
-            return True
-    if get("vm.power_state") in ("stopped", "deallocated") and status == "ready":
-        return True
-    if get("backup.restore_point_group.locked") is False and (
-        get("backup.restore_point_group.lock_name") is not None or get("backup.restore_point_group.lock_level") is not None
-    ):
-        return True
-    return False
+    return bool(v.contradictions(flat, conf_given=conf_given)) or v.lock_details_without_lock(
+        flat.get("backup.restore_point_group.locked"),
+        flat.get("backup.restore_point_group.lock_name"),
+        flat.get("backup.restore_point_group.lock_level"),
+    )

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -54,7 +55,9 @@ __all__ = [
     "WaagentConf",
     "BACKUP_EXTENSION_NAMES",
     "InputNote",
+    "contradictions",
     "fact_catalog",
+    "lock_details_without_lock",
     "parse_version",
     "read_version",
 ]
@@ -523,7 +526,7 @@ class RestorePointGroup(_Model):
 
     @model_validator(mode="after")
     def _lock_details_need_a_lock(self) -> RestorePointGroup:
-        if self.locked is False and (self.lock_name is not None or self.lock_level is not None):
+        if lock_details_without_lock(self.locked, self.lock_name, self.lock_level):
             raise ValueError("lock_name/lock_level given but locked is false")
         return self
 
@@ -645,40 +648,88 @@ class Facts(_Model):
 
 
 def _contradictions(facts: Facts) -> list[str]:
+    return contradictions(_FactsView(facts), conf_given=facts.agent.waagent_conf is not None)
+
+
+class _FactsView(Mapping[str, object]):
+    """The facts by name as :meth:`Facts.flat` gives them, each read only when asked for."""
+
+    def __init__(self, facts: Facts) -> None:
+        self._facts = facts
+
+    def __getitem__(self, name: str) -> object:
+        parts = _paths_by_name().get(name)
+        if parts is None:
+            raise KeyError(name)
+        node: object = self._facts
+        for part in parts:
+            node = getattr(node, part)
+            if node is None:
+                return None
+        return node if type(node) in _PLAIN_TYPES else _plain(node)
+
+    def get(self, name: str, default: object = None) -> object:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(fact_catalog())
+
+    def __len__(self) -> int:
+        return len(fact_catalog())
+
+
+def contradictions(flat: Mapping[str, object], *, conf_given: bool) -> list[str]:
+    """What contradicts what among the facts by name (as :meth:`Facts.flat` gives them): the facts model's
+    consistency checks, which the quick reader of fleets applies too.
+
+    Args:
+        flat: every fact by name, ``None`` where unknown.
+        conf_given: ``agent.waagent_conf`` was given (an empty one too): the flat facts cannot tell.
+    """
     problems: list[str] = []
-    agent = facts.agent
-    if agent.installed is False:
-        if agent.status is AgentStatus.ready:
+    get = flat.get
+    status, version = get("agent.status"), get("agent.version")
+    if get("agent.installed") is False:
+        if status == "ready":
             problems.append("agent.installed is false but agent.status is ready")
-        if agent.service_running:
+        if get("agent.service_running"):
             problems.append("agent.installed is false but agent.service_running is true")
-        if agent.version is not None:
+        if version is not None:
             problems.append("agent.installed is false but agent.version is given")
-    if agent.version and agent.latest_version and parse_version(agent.version) > parse_version(agent.latest_version):
-        problems.append(
-            f"agent.version {agent.version} is newer than agent.latest_version {agent.latest_version}"
-        )
-    os_type = facts.vm.os
-    if os_type is OsType.windows:
-        if facts.vm.distro is not None:
+    latest = get("agent.latest_version")
+    if version and latest and parse_version(str(version)) > parse_version(str(latest)):
+        problems.append(f"agent.version {version} is newer than agent.latest_version {latest}")
+    os_type = get("vm.os")
+    if os_type == "windows":
+        if get("vm.distro") is not None:
             problems.append("vm.distro is given but vm.os is windows")
-        if agent.waagent_conf is not None:
+        if conf_given:
             problems.append("agent.waagent_conf is given but vm.os is windows")
-    if os_type is OsType.linux and agent.dotnet_version is not None:
+    if os_type == "linux" and get("agent.dotnet_version") is not None:
         problems.append("agent.dotnet_version is given but vm.os is linux")
-    if os_type is OsType.linux and facts.vm.snapshot_provider_ok is not None:
+    if os_type == "linux" and get("vm.snapshot_provider_ok") is not None:
         problems.append("vm.snapshot_provider_ok is given but vm.os is linux (iaasvmprovider.dll is the Windows extension's)")
-    if facts.vm.encrypted is False and any(d.encrypted for d in facts.vm.disks or ()):
+    disks = get("vm.disks")
+    if get("vm.encrypted") is False and isinstance(disks, tuple) and any(d.get("encrypted") for d in disks):
         problems.append("vm.encrypted is false but a disk is encrypted")
-    backup = facts.backup
-    if backup.policy_type is PolicyType.standard:
-        if backup.snapshot_consistency is SnapshotConsistency.only_crash_consistent:
+    if get("backup.policy_type") == "standard":
+        if get("backup.snapshot_consistency") == "only_crash_consistent":
             problems.append("backup.snapshot_consistency is only_crash_consistent but backup.policy_type is standard (agentless backup needs the enhanced policy)")
-        if backup.schedule_interval_hours is not None and backup.schedule_interval_hours < 24:
-            problems.append(f"backup.schedule_interval_hours is {backup.schedule_interval_hours} but backup.policy_type is standard (at most one scheduled backup a day)")
-    if facts.vm.power_state in (PowerState.stopped, PowerState.deallocated) and agent.status is AgentStatus.ready:
-        problems.append(f"vm.power_state is {facts.vm.power_state.value} but agent.status is ready")
+        hours = get("backup.schedule_interval_hours")
+        if isinstance(hours, int) and hours < 24:
+            problems.append(f"backup.schedule_interval_hours is {hours} but backup.policy_type is standard (at most one scheduled backup a day)")
+    power = get("vm.power_state")
+    if power in ("stopped", "deallocated") and status == "ready":
+        problems.append(f"vm.power_state is {power} but agent.status is ready")
     return problems
+
+
+def lock_details_without_lock(locked: object, lock_name: object, lock_level: object) -> bool:
+    """A lock's name or level given for a restore-point group said not to be locked."""
+    return locked is False and (lock_name is not None or lock_level is not None)
 
 
 FactValue = bool | int | str | list[dict[str, object]]
@@ -822,6 +873,11 @@ def _plain(value: object) -> object:
 
 _PLAIN_TYPES = frozenset({str, int, bool})
 _PATHS: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+
+
+@lru_cache(maxsize=1)
+def _paths_by_name() -> dict[str, tuple[str, ...]]:
+    return dict(_fact_paths())
 
 
 def _fact_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
