@@ -39,9 +39,8 @@ from kb_engine.knowledge.conditions import (
     Not,
     Test,
     describe,
-    evaluate_item,
     facts_of,
-    item_tests,
+    unknown_item_fields,
     or3,
     read_switch,
 )
@@ -531,16 +530,8 @@ def compile_summary(
     tests = tuple(generator.item_tests)
 
     def item_needs(test: Test, items: object, facts: Mapping[str, object]) -> list[str]:
-        # The fields unknown in the items that leave a known list's test unknown (the report's needed_item_fields).
-        out: list[str] = []
-        for item in items if isinstance(items, tuple | list) else ():
-            if not isinstance(item, Mapping) or evaluate_item(test.arg, item, facts, limits) is not None:
-                continue
-            for node in item_tests(test.arg):
-                name = f"{test.fact}[].{node.field}"
-                if item.get(node.field) is None and name not in out:
-                    out.append(name)
-        return out
+        # The fields unknown in the items that leave a known list's test unknown (as the report says them).
+        return unknown_item_fields(test, facts, limits)
 
     namespace: dict[str, Any] = {
         "__builtins__": dict(_SUMMARY_BUILTINS),

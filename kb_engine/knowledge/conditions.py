@@ -52,6 +52,7 @@ __all__ = [
     "parse_condition",
     "read_switch",
     "refs_of",
+    "unknown_item_fields",
     "ConditionSyntaxError",
 ]
 
@@ -226,6 +227,22 @@ def item_tests(cond: ItemCondition) -> Iterator[ItemTest]:
     for node in walk(cond):  # type: ignore[arg-type]  # item conditions reuse All/AnyOf/Not
         if isinstance(node, ItemTest):
             yield node
+
+
+def unknown_item_fields(test: Test, facts: Mapping[str, object], limits: Mapping[str, object]) -> list[str]:
+    """The item fields (``vm.disks[].encrypted``) whose being unknown leaves a known list's ``any_item`` test
+    unknown: in each item the test cannot decide, every field it tests that the item does not give; in order,
+    each once."""
+    out: list[str] = []
+    items = facts.get(test.fact)
+    for item in items if isinstance(items, tuple | list) else ():
+        if not isinstance(item, Mapping) or _evaluate_item(test.arg, item, facts, limits) is not None:
+            continue
+        for node in item_tests(test.arg):
+            name = f"{test.fact}[].{node.field}"
+            if item.get(node.field) is None and name not in out:
+                out.append(name)
+    return out
 
 
 def _evaluate_item(cond: ItemCondition, item: Mapping[str, object], facts: Mapping[str, object], limits: Mapping[str, object]) -> Truth:

@@ -24,9 +24,8 @@ from kb_engine.knowledge.conditions import (
     Not,
     Test,
     evaluate,
-    evaluate_item,
     facts_of,
-    item_tests,
+    unknown_item_fields,
     walk,
 )
 from kb_engine.errors import KnowledgeBaseError
@@ -295,16 +294,7 @@ class _Builder:
 
     def needed_item_fields(self, test: Test) -> list[str]:
         """The fields (``vm.disks[].encrypted``) unknown in the items that leave a known list's test unknown."""
-        out: list[str] = []
-        items = self.flat.get(test.fact)
-        for item in items if isinstance(items, tuple | list) else ():
-            if not isinstance(item, Mapping) or evaluate_item(test.arg, item, self.flat, self.edition.limits) is not None:
-                continue
-            for node in item_tests(test.arg):
-                name = f"{test.fact}[].{node.field}"
-                if item.get(node.field) is None and name not in out:
-                    out.append(name)
-        return out
+        return unknown_item_fields(test, self.flat, self.edition.limits)
 
     def cause_needs(self, cause: Cause) -> list[str]:
         out: list[str] = []
