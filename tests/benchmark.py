@@ -13,7 +13,7 @@ Every figure is put beside a floor measured in the same run on the same document
    (``evaluate_edition``, conclusions only) and the floor.
 2. End to end: JSON Lines of facts in, one compact JSON row per VM out, in input order, with 1 and with 2 worker
    processes: the pipeline of ``kb-engine diagnose --format rows --backend direct`` itself (JSON Lines records in
-   batches of 256, ``run_batch`` on ``ordered_map``'s workers), without the command line's file handling; against
+   blocks of 256 lines that the workers split, ``run_batch`` on ``ordered_map``'s workers), without the command line's file handling; against
    the floor on as many cores. Beside the per-VM figures: its parts (reading a line as the fleet does, the compiled
    rules and summary, the row's JSON).
 3. ``--million``: 1,000,000 VMs streamed through the same pipeline in a child process (its input generated
@@ -28,6 +28,7 @@ the same run, not across runs.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -40,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -52,7 +53,7 @@ from kb_engine.facts.load import parse_facts_text, validate_facts  # noqa: E402
 from kb_engine.facts.quick import read_flat  # noqa: E402
 from kb_engine.fleet.model import row_json  # noqa: E402
 from kb_engine.fleet.parallel import ordered_map  # noqa: E402
-from kb_engine.fleet.records import Record, batches, read_record, records_from_lines  # noqa: E402
+from kb_engine.fleet.records import Record, batches, read_batches, read_record, records_from_lines  # noqa: E402
 from kb_engine.fleet.run import FleetOptions, engine_for, run_batch  # noqa: E402
 from kb_engine.report.model import report_json  # noqa: E402
 
@@ -86,7 +87,7 @@ def _line(label: str, times: list[float], floor: float) -> str:
 
 # ---------------------------------------------------------------------------
 # The end-to-end pipeline: kb-engine diagnose --format rows --backend direct, without the command line around it:
-# JSON Lines records in batches, run_batch on ordered_map's worker processes, the rows in input order.
+# JSON Lines read in blocks of lines, run_batch on ordered_map's worker processes, the rows in input order.
 
 OPTIONS = FleetOptions(backend="direct", format="rows")
 
@@ -102,11 +103,15 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def stream(lines: Iterable[str], write: Callable[[str], object], jobs: int, chunk: int = 256) -> None:
-    """Rows of every line, in input order, with ``jobs`` processes; at most a few batches in flight."""
-    parts = batches(records_from_lines(lines, "<benchmark>"), chunk)
+def stream(data: IO[bytes], write: Callable[[str], object], jobs: int, chunk: int = 256) -> int:
+    """Rows of every line of a JSON Lines stream, in input order, with ``jobs`` processes, read and run as the command
+    does (blocks of lines split by the workers); returns the number of VMs."""
+    parts = read_batches(["-"], input_format="jsonl", stdin=data, size=chunk)
+    count = 0
     for result in ordered_map(partial(run_batch, options=OPTIONS), parts, jobs=jobs):
         write("".join(result.chunks))
+        count += result.summary.vms + result.summary.bad
+    return count
 
 
 def _floor_of_lines(lines: Sequence[str]) -> int:
@@ -146,8 +151,9 @@ def floor_run(lines: Sequence[str], jobs: int, chunk: int = 500) -> _Run:
 
 def pipeline_run(lines: Sequence[str], jobs: int) -> _Run:
     sink: list[int] = []
+    data = io.BytesIO("".join(line + "\n" for line in lines).encode("utf-8"))
     with _Run() as run:
-        stream(lines, lambda text: sink.append(len(text)), jobs)
+        stream(data, lambda text: sink.append(len(text)), jobs)
     return run
 
 
@@ -168,16 +174,8 @@ def _generate(count: int, seed: int) -> None:
 
 def _serve_stdin(jobs: int) -> None:
     """The pipeline over standard input to standard output; prints its VMs/s and max RSS (whole process tree) to stderr."""
-    count = 0
-
-    def counted() -> Iterator[str]:
-        nonlocal count
-        for text in sys.stdin:
-            count += 1
-            yield text
-
     with _Run() as run:
-        stream(counted(), sys.stdout.write, jobs)
+        count = stream(sys.stdin.buffer, sys.stdout.write, jobs)
         sys.stdout.flush()
     own = _peak_rss_kib()
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -241,14 +239,14 @@ def main() -> None:
     print("  (CPU: of every process, per VM; capacity: VMs per second that many cores give at that CPU cost)")
     n = len(lines)
     engine_for(OPTIONS)  # as the command builds its engine before reading (the workers inherit it)
-    stream(lines[:300], lambda text: None, 1)  # and once warm: the figures are of a long run
+    pipeline_run(lines[:300], 1)  # and once warm: the figures are of a long run
     for jobs in (1, 2):
-        floor = floor_run(lines, jobs)
+        base = floor_run(lines, jobs)
         run = pipeline_run(lines, jobs)
         print(
             f"  {jobs} process{'es' if jobs > 1 else '  '}: wall {n / run.wall:8.0f} VMs/s; CPU {run.cpu / n * US:7.1f} us/VM, "
-            f"capacity {jobs * n / run.cpu:8.0f} VMs/s | floor: wall {n / floor.wall:8.0f} VMs/s; CPU {floor.cpu / n * US:6.1f} us/VM, "
-            f"capacity {jobs * n / floor.cpu:8.0f} VMs/s | {run.cpu / floor.cpu:5.1f} x floor"
+            f"capacity {jobs * n / run.cpu:8.0f} VMs/s | floor: wall {n / base.wall:8.0f} VMs/s; CPU {base.cpu / n * US:6.1f} us/VM, "
+            f"capacity {jobs * n / base.cpu:8.0f} VMs/s | {run.cpu / base.cpu:5.1f} x floor"
         )
 
     # -- 1. per VM, one core

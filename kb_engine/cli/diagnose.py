@@ -22,7 +22,7 @@ from .ui import SETTINGS, info, is_terminal, label, style_for
 
 if TYPE_CHECKING:
     from kb_engine.engine.reasoner import Backend
-    from kb_engine.fleet.records import InputFormat, Record
+    from kb_engine.fleet.records import InputFormat, LineBlock, Record, RecordBatch
     from kb_engine.fleet.run import FleetOptions, OutputFormat
     from kb_engine.fleet.summary import FleetSummary, SummaryFormat
     from kb_engine.io.write import Output
@@ -186,7 +186,7 @@ def diagnose_command(
       kb-engine diagnose facts/*.yaml --format csv --summary summary.md
       kb-engine facts from-azure vm.json locks.json | kb-engine diagnose - --explain
     """
-    from kb_engine.fleet.records import read_records
+    from kb_engine.fleet.records import read_batches, read_records
     from kb_engine.fleet.run import FleetOptions, engine_for
 
     if files.count("-") > 1:
@@ -203,14 +203,15 @@ def diagnose_command(
     engine_for(options)  # a bad edition or --kb fails here, before any input is read
     if "-" in files and is_terminal(sys.stdin):
         info("reading facts from standard input (end with Ctrl-D)")
-    records = read_records(files, input_format=input_format)
     if diagram is not None:
-        return _diagnose_with_diagram(records, options, output, diagram)
-    return _stream(records, files, options, output, summary_path, summary_format, jobs)
+        return _diagnose_with_diagram(read_records(files, input_format=input_format), options, output, diagram)
+    batch_size = 256 if options.backend == "direct" else 16
+    work = read_batches(files, input_format=input_format, size=batch_size, max_bytes=_MAX_BATCH_BYTES)
+    return _stream(work, files, options, output, summary_path, summary_format, jobs)
 
 
 def _stream(
-    records: Iterator[Record],
+    work: Iterator[RecordBatch | LineBlock],
     files: tuple[str, ...],
     options: FleetOptions,
     output: str,
@@ -220,7 +221,6 @@ def _stream(
 ) -> int:
     from kb_engine.errors import EXIT_USAGE
     from kb_engine.fleet.parallel import available_cores, ordered_map
-    from kb_engine.fleet.records import batches
     from kb_engine.fleet.run import run_batch
     from kb_engine.fleet.summary import FleetSummary
 
@@ -228,9 +228,7 @@ def _stream(
 
     summary = FleetSummary()
     writer = _Writer(output, options.format)
-    batch_size = 256 if options.backend == "direct" else 16
-    results = ordered_map(partial(run_batch, options=options), batches(records, batch_size, _MAX_BATCH_BYTES),
-                          jobs=jobs or available_cores())
+    results = ordered_map(partial(run_batch, options=options), work, jobs=jobs or available_cores())
     stopped = False
     keep = False
     try:

@@ -3,7 +3,7 @@
 A record is the raw bytes of one VM's facts with where they came from: a whole
 facts file (YAML or JSON), or one line of a JSON Lines stream. Reading never
 parses: that is the per-record function's job (:func:`parse_record`), so it can
-run in worker processes. Nothing here holds more than one record at a time.
+run in worker processes. Nothing here holds more than one record, or one block of lines, at a time.
 
 Whether an input is JSON Lines is decided per input: a name ending in
 ``.jsonl``, ``.ndjson`` or ``.jsonlines`` is; otherwise an input whose first
@@ -28,6 +28,7 @@ from kb_engine.knowledge.vocabulary import Facts
 
 __all__ = [
     "InputFormat",
+    "LineBlock",
     "RecordBatch",
     "batches",
     "JSON_LINES_SUFFIXES",
@@ -35,6 +36,7 @@ __all__ = [
     "MAX_RECORD_BYTES",
     "Record",
     "parse_record",
+    "read_batches",
     "read_record",
     "read_records",
     "records_from_lines",
@@ -48,6 +50,7 @@ MAX_RECORD_BYTES = 4 * 1024 * 1024
 """The largest facts document, and the longest JSON Lines line, in bytes."""
 
 _CHUNK = 1024 * 1024
+_BLOCK_LINES, _BLOCK_BYTES = 1024, 1024 * 1024  # read_records: lines split as they are read, blocks only bound memory
 _TOO_LONG = f"line is longer than {MAX_RECORD_BYTES // (1024 * 1024)} MiB"
 
 
@@ -89,6 +92,44 @@ class RecordBatch(list[Record]):
 
 def _batch_of_columns(*columns: list[Any]) -> RecordBatch:
     return RecordBatch(map(Record, *columns))
+
+
+@dataclass(frozen=True, slots=True)
+class LineBlock:
+    """Whole lines of a JSON Lines input as read, not yet split into records.
+
+    What the reading process hands a worker for a JSON Lines input: the worker
+    splits the lines itself (:meth:`records`), so the reading process only looks
+    for line feeds.
+
+    Attributes:
+        source: the input it came from.
+        first_line: the number of its first line in the input (1-based).
+        data: the lines, each with its line feed (but perhaps the input's last line).
+    """
+
+    source: str
+    first_line: int
+    data: bytes
+
+    def records(self) -> Iterator[Record]:
+        """Its records, numbered as in the input: blank lines skipped but counted, a line longer than
+        :data:`MAX_RECORD_BYTES` (without its line feed) one record with a problem."""
+        source, number, limit = self.source, self.first_line - 1, MAX_RECORD_BYTES
+        lines = self.data.split(b"\n")
+        last = lines.pop()  # after the last line feed: empty, or a last line without one
+        for raw in lines:
+            number += 1
+            if len(raw) > limit:
+                yield Record(source, number, b"", _TOO_LONG, len(raw) + 1)
+            elif data := raw.strip():
+                yield Record(source, number, data, None, len(raw) + 1)
+        if last:
+            number += 1
+            if len(last) > limit:
+                yield Record(source, number, b"", _TOO_LONG, len(last))
+            elif data := last.strip():
+                yield Record(source, number, data, None, len(last))
 
 
 def batches(records: Iterable[Record], size: int, max_bytes: int = 1024 * 1024) -> Iterator[RecordBatch]:
@@ -136,7 +177,7 @@ def parse_record(record: Record) -> Facts:
 
 
 
-def read_record(record: Record) -> FlatFacts:
+def read_record(record: Record, *, max_bytes: int | None = None) -> FlatFacts:
     """What a diagnosis reads of one record: the VM's name, the observed error code and the facts by name.
 
     A JSON Lines line the facts model would read as it is written is read without
@@ -144,11 +185,14 @@ def read_record(record: Record) -> FlatFacts:
     goes through :func:`parse_record`, so the facts, and every error and its
     message, are the same either way.
 
+    ``max_bytes``: the size limit of an input (:func:`~kb_engine.io.read.input_limits`), when the caller has
+    read it for many records.
+
     Raises:
         InputError: as :func:`parse_record`.
     """
     if record.problem is None and record.line is not None:
-        if len(record.data) > input_limits().max_bytes:
+        if len(record.data) > (input_limits().max_bytes if max_bytes is None else max_bytes):
             return _flat_of(parse_record(record))
         found = read_flat(record.data)
         if found is not None:
@@ -249,45 +293,67 @@ def _is_json_lines(first: bytes) -> bool:
     return text.startswith(b"{") and text.endswith(b"}")
 
 
-def _stream_lines(handle: IO[bytes], source: str, first: list[bytes], number: int) -> Iterator[Record]:
-    """JSON Lines records from an open binary stream, after the lines already read (``first``)."""
-    for raw in first:
-        number += 1
-        yield from _line_record(raw, source, number, handle)
+def _line_blocks(handle: IO[bytes], source: str, head: bytes, size: int, max_bytes: int) -> Iterator[LineBlock | Record]:
+    """JSON Lines from an open binary stream, after the bytes already read (``head``), as blocks of whole lines.
+
+    A block ends after ``size`` lines, once it holds ``max_bytes``, or where the bytes read so far end (the lines
+    that have arrived are not held back waiting for more); only line feeds are looked for here, so the reading
+    process does next to nothing per line. A line longer than :data:`MAX_RECORD_BYTES` is not
+    held: it is skipped a chunk at a time and given as one record with a problem, between two blocks.
+    """
+    read = getattr(handle, "read1", handle.read)  # what has arrived, so a pipe's lines are not held back
+    buffer, start, line_start, count, number, ended = head, 0, 0, 0, 0, False
     while True:
-        raw = handle.readline(MAX_RECORD_BYTES + 2)
-        if not raw:
+        end = buffer.find(b"\n", line_start)
+        if end >= 0:
+            line_start = end + 1
+            count += 1
+            if count >= size or line_start - start >= max_bytes:
+                yield LineBlock(source, number + 1, buffer[start:line_start])
+                number, count, start = number + count, 0, line_start
+            continue
+        if len(buffer) - line_start > MAX_RECORD_BYTES:  # the line being read is too long: skip to its end
+            if count:
+                yield LineBlock(source, number + 1, buffer[start:line_start])
+                number, count = number + count, 0
+            skipped, buffer, ended = len(buffer) - line_start, b"", True
+            while chunk := read(_CHUNK):
+                cut = chunk.find(b"\n")
+                if cut >= 0:
+                    skipped, buffer, ended = skipped + cut + 1, chunk[cut + 1 :], False
+                    break
+                skipped += len(chunk)
+            number += 1
+            yield Record(source, number, b"", _TOO_LONG, skipped)
+            start = line_start = 0
+            continue
+        if ended:
+            if start < len(buffer):
+                yield LineBlock(source, number + 1, buffer[start:])
             return
-        number += 1
-        yield from _line_record(raw, source, number, handle)
+        if count:  # the whole lines read so far go before waiting for more
+            yield LineBlock(source, number + 1, buffer[start:line_start])
+            number, count, start = number + count, 0, line_start
+        chunk = read(_CHUNK)
+        if chunk:
+            buffer = buffer[start:] + chunk
+            line_start -= start
+            start = 0
+        else:
+            ended = True
 
 
-def _line_record(raw: bytes, source: str, number: int, handle: IO[bytes]) -> Iterator[Record]:
-    size = len(raw)
-    if len(raw) > MAX_RECORD_BYTES + 1 or (len(raw) == MAX_RECORD_BYTES + 1 and not raw.endswith(b"\n")):
-        while not raw.endswith(b"\n"):  # skip the rest of the line, a chunk at a time
-            raw = handle.readline(_CHUNK)
-            if not raw:
-                break
-            size += len(raw)
-        yield Record(source, number, b"", _TOO_LONG, size)
-        return
-    data = raw.strip()
-    if data:
-        yield Record(source, number, data, None, size)
-
-
-def _read_one(name: str, input_format: InputFormat, stdin: IO[bytes] | None) -> Iterator[Record]:
+def _read_one(name: str, input_format: InputFormat, stdin: IO[bytes] | None, size: int, max_bytes: int) -> Iterator[Record | LineBlock]:
     source = "<stdin>" if name == "-" else path_label(name)
     if name == "-":
-        yield from _read_stream(stdin if stdin is not None else stdin_bytes(), source, input_format)
+        yield from _read_stream(stdin if stdin is not None else stdin_bytes(), source, input_format, size, max_bytes)
         return
     mode = input_format
     if mode == "auto" and name.lower().endswith(JSON_LINES_SUFFIXES):
         mode = "jsonl"
     try:
         with Path(name).open("rb") as handle:
-            yield from _read_stream(handle, source, mode)
+            yield from _read_stream(handle, source, mode, size, max_bytes)
     except FileNotFoundError:
         yield Record(source, None, b"", "no such file")
     except IsADirectoryError:
@@ -296,7 +362,7 @@ def _read_one(name: str, input_format: InputFormat, stdin: IO[bytes] | None) -> 
         yield Record(source, None, b"", f"cannot be read: {exc.strerror or exc}")
 
 
-def _read_stream(handle: IO[bytes], source: str, mode: InputFormat) -> Iterator[Record]:
+def _read_stream(handle: IO[bytes], source: str, mode: InputFormat, size: int, max_bytes: int) -> Iterator[Record | LineBlock]:
     head: list[bytes] = []
     if mode != "document":
         # The first non-blank line decides (auto), and is kept to be read again.
@@ -306,7 +372,7 @@ def _read_stream(handle: IO[bytes], source: str, mode: InputFormat) -> Iterator[
             if not raw or raw.strip() or len(raw) > MAX_RECORD_BYTES:
                 break
         if mode == "jsonl" or _is_json_lines(head[-1]):
-            yield from _stream_lines(handle, source, [h for h in head if h], 0)
+            yield from _line_blocks(handle, source, b"".join(head), size, max_bytes)
             return
     consumed = b"".join(head)
     rest = handle.read(MAX_RECORD_BYTES + 1 - len(consumed)) if len(consumed) <= MAX_RECORD_BYTES else b""
@@ -330,5 +396,45 @@ def read_records(
         input_format: ``auto``, ``jsonl`` or ``document`` (see the module's description).
         stdin: the binary stream read for ``-`` (default: standard input, as bytes).
     """
+    for item in _read_all(inputs, input_format, stdin, _BLOCK_LINES, _BLOCK_BYTES):
+        if isinstance(item, LineBlock):
+            yield from item.records()
+        else:
+            yield item
+
+
+def read_batches(
+    inputs: Sequence[str],
+    *,
+    input_format: InputFormat = "auto",
+    stdin: IO[bytes] | None = None,
+    size: int = 256,
+    max_bytes: int = 1024 * 1024,
+) -> Iterator[RecordBatch | LineBlock]:
+    """The records of the inputs (as :func:`read_records` reads them) in batches for workers, in order: a JSON Lines
+    input as blocks of at most ``size`` whole lines (or a little over ``max_bytes``), not split (a worker splits them:
+    :meth:`LineBlock.records`); facts files, inputs that cannot be read and too long lines in :class:`RecordBatch` es
+    of at most ``size`` records."""
+    batch = RecordBatch()
+    held = 0
+    for item in _read_all(inputs, input_format, stdin, size, max_bytes):
+        if isinstance(item, LineBlock):
+            if batch:
+                yield batch
+                batch, held = RecordBatch(), 0
+            yield item
+            continue
+        batch.append(item)
+        held += len(item.data)
+        if len(batch) >= size or held >= max_bytes:
+            yield batch
+            batch, held = RecordBatch(), 0
+    if batch:
+        yield batch
+
+
+def _read_all(
+    inputs: Sequence[str], input_format: InputFormat, stdin: IO[bytes] | None, size: int, max_bytes: int
+) -> Iterator[Record | LineBlock]:
     for name in inputs:
-        yield from _read_one(name, input_format, stdin)
+        yield from _read_one(name, input_format, stdin, size, max_bytes)

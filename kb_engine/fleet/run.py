@@ -19,11 +19,12 @@ from typing import Literal
 from kb_engine.diagnosis import Engine
 from kb_engine.engine.reasoner import Backend
 from kb_engine.errors import InputError
+from kb_engine.io.read import input_limits
 from kb_engine.report.model import Report, report_json
 from kb_engine.report.summary import Summary
 
 from .model import FleetRow, RecordError, csv_line, row_json
-from .records import Record, parse_record, read_record, records_from_lines
+from .records import LineBlock, Record, parse_record, read_record, records_from_lines
 from .summary import FleetSummary
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
 
 OutputFormat = Literal["text", "markdown", "json", "rows", "csv"]
 """``text`` and ``markdown`` reports for people, ``json`` reports (one per line), ``rows`` and ``csv`` compact rows."""
+
+_SEPARATED = ("text", "markdown")  # reports for people: a writer puts a blank line between two
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,9 @@ class BatchResult:
     """What one batch of records gives: each good VM's output, the bad records, and their summary.
 
     Attributes:
-        chunks: the output of each VM diagnosed, in input order.
+        chunks: the output of the VMs diagnosed, in input order, joined into one text (none when no VM was):
+            two reports for people (text, markdown) already have a line break between them, as a writer puts
+            between two chunks; one text crosses between processes much faster than one per VM.
         errors: (position in the batch, error) of each bad record.
         summary: the batch counted.
         size: bytes of input the batch took (for progress).
@@ -178,17 +183,20 @@ class BatchResult:
     stopped: bool = False
 
 
-def render_record(engine: Engine, record: Record, options: FleetOptions) -> tuple[FleetRow | Summary, str] | RecordError:
+def render_record(
+    engine: Engine, record: Record, options: FleetOptions, *, max_bytes: int | None = None
+) -> tuple[FleetRow | Summary, str] | RecordError:
     """One record diagnosed and written in the options' format: its row (for rows and CSV, the summary of its
     diagnosis, which says the same) and its text, or its error.
 
     The one per-record step of every way to run a fleet (the command line's
     workers, the HTTP service's batches), so the same record always gives the same
-    bytes. Rows and CSV are built without a report. Never raises for bad input.
+    bytes. Rows and CSV are built without a report. Never raises for bad input. ``max_bytes``: the size limit
+    of an input, when the caller has read it (:func:`~kb_engine.io.read.input_limits`) for many records.
     """
     if options.format in ("rows", "csv"):
         try:
-            summary = engine.summarize_flat(read_record(record), source=record.label)
+            summary = engine.summarize_flat(read_record(record, max_bytes=max_bytes), source=record.label)
         except InputError as exc:
             return RecordError.from_problems(record.source, record.line, exc.problems)
         if options.format == "rows":
@@ -201,13 +209,19 @@ def render_record(engine: Engine, record: Record, options: FleetOptions) -> tupl
     return row, render_vm(report, row, options)
 
 
-def run_batch(records: Sequence[Record], options: FleetOptions) -> BatchResult:
-    """Diagnose and render a batch of records in order (the function a worker runs)."""
+def run_batch(records: Sequence[Record] | LineBlock, options: FleetOptions) -> BatchResult:
+    """Diagnose and render a batch of records, or the records of a block of JSON Lines, in order (the function a
+    worker runs)."""
     engine = engine_for(options)
     result = BatchResult()
-    for position, record in enumerate(records):
+    texts: list[str] = []
+    try:
+        max_bytes: int | None = input_limits().max_bytes
+    except InputError:
+        max_bytes = None  # each record then names the problem, as alone
+    for position, record in enumerate(records.records() if isinstance(records, LineBlock) else records):
         result.size += record.size
-        outcome = render_record(engine, record, options)
+        outcome = render_record(engine, record, options, max_bytes=max_bytes)
         if isinstance(outcome, RecordError):
             result.errors.append((position, outcome))
             result.summary.add_error(outcome)
@@ -217,5 +231,7 @@ def run_batch(records: Sequence[Record], options: FleetOptions) -> BatchResult:
             continue
         row, text = outcome
         result.summary.add(row)
-        result.chunks.append(text)
+        texts.append(text)
+    if texts:
+        result.chunks.append(("\n" if options.format in _SEPARATED else "").join(texts))
     return result

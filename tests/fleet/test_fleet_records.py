@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 from pathlib import Path
 from unittest import mock
 
@@ -12,7 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb_engine.errors import InputError
-from kb_engine.fleet.records import MAX_RECORD_BYTES, LineSplitter, Record, parse_record, read_records, records_from_lines
+from kb_engine.fleet.records import (
+    MAX_RECORD_BYTES,
+    LineBlock,
+    LineSplitter,
+    Record,
+    parse_record,
+    read_batches,
+    read_records,
+    records_from_lines,
+)
 
 
 def _write(path: Path, text: str | bytes) -> str:
@@ -140,3 +150,66 @@ def test_a_line_splitter_gives_the_records_the_command_line_reads_however_the_by
         records += splitter.finish()
     assert [(r.line, r.data, r.problem is None) for r in records] == [(r.line, r.data, r.problem is None) for r in expected]
     assert records == expected
+
+
+class _Trickle(io.RawIOBase):
+    """A stream that gives its bytes a few at a time, as a pipe does."""
+
+    def __init__(self, data: bytes, steps: list[int]) -> None:
+        self.data, self.steps, self.at = data, steps or [1], 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        step = self.steps[self.at % len(self.steps)] if self.at < len(self.data) else 0
+        piece = self.data[self.at : self.at + min(step, len(buffer))]
+        buffer[: len(piece)] = piece
+        self.at += len(piece)
+        return len(piece)
+
+
+def _received(item: LineBlock | list[Record]) -> list[Record]:
+    """The records of one batch as a worker reads them, after crossing to its process."""
+    sent = pickle.loads(pickle.dumps(item))
+    return list(sent.records()) if isinstance(sent, LineBlock) else list(sent)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(_PIECES, max_size=60),
+    st.lists(st.integers(min_value=1, max_value=40), max_size=6),
+    st.integers(min_value=1, max_value=40),
+    st.integers(min_value=1, max_value=6),
+    st.integers(min_value=1, max_value=80),
+)
+def test_blocks_of_lines_split_by_the_workers_give_the_records_of_the_input(
+    pieces: list[bytes], steps: list[int], chunk: int, size: int, max_bytes: int
+) -> None:
+    """JSON Lines handed on in blocks of whole lines, whichever way the bytes arrive and the blocks are cut: the
+    records the workers split from them are those of the same bytes read line by line (line numbers, data, sizes,
+    blank lines counted, CRLF, too long lines), and no block has more than ``size`` lines."""
+    data = b"".join(pieces)
+    with mock.patch("kb_engine.fleet.records.MAX_RECORD_BYTES", 16), mock.patch("kb_engine.fleet.records._CHUNK", chunk):
+        splitter = LineSplitter("<stdin>")
+        expected = splitter.feed(data) + splitter.finish()
+        stream = io.BufferedReader(_Trickle(data, steps), buffer_size=8)
+        sent = list(read_batches(["-"], input_format="jsonl", stdin=stream, size=size, max_bytes=max_bytes))
+        records = [record for item in sent for record in _received(item)]
+        assert records == list(read_records(["-"], input_format="jsonl", stdin=io.BytesIO(data)))
+    assert records == expected
+    assert all(item.data.count(b"\n") <= size for item in sent if isinstance(item, LineBlock))
+
+
+def test_batches_for_workers_keep_the_order_of_files_and_lines(tmp_path: Path) -> None:
+    """Facts files, an input that cannot be read and JSON Lines, batched for workers: every record in input order."""
+    lines = _write(tmp_path / "fleet.jsonl", "".join(f'{{"name": "vm-{n}"}}\r\n' + "\n" * (n % 3) for n in range(700)))
+    one = _write(tmp_path / "vm.yaml", "name: one\n")
+    inputs = [one, str(tmp_path / "missing.yaml"), lines, one]
+    sent = list(read_batches(inputs, size=256))
+    records = [record for item in sent for record in _received(item)]
+    assert records == list(read_records(inputs))
+    assert [r.source for r in records] == [one, inputs[1], *[lines] * 700, one]
+    numbers = [r.line for r in records if r.source == lines]
+    assert numbers == [1 + sum(1 + n % 3 for n in range(k)) for k in range(700)]
+    assert any(isinstance(item, LineBlock) for item in sent)
