@@ -87,10 +87,7 @@ class Engine(Reasoner):
             return summarize(self, name, flat, observed, self.run_flat(flat, observed))
         entry = None if observed is None else observed.id
         verdict, confirmed, codes, remedies, escalate, unknown = self.compiled_summary()(flat, entry)
-        return Summary(
-            vm=name, edition=self.edition.id, verdict=verdict, observed=entry, confirmed=confirmed,
-            expected_codes=codes, remedies=remedies, escalate=escalate, unknown=unknown,
-        )
+        return Summary(name, self.edition.id, verdict, entry, confirmed, codes, remedies, escalate, unknown)
 
 
 _ENGINES: dict[tuple[int, str, str, bool], Engine] = {}

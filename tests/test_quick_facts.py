@@ -228,3 +228,18 @@ def test_the_quick_reader_refuses_every_contradiction_the_model_refuses(line: by
         assert found is None, by_model
     else:
         assert found is None or found == by_model
+
+
+_SHARED_TEXT = st.sampled_from(["Ready", "Not Ready", "ready", "v2.2.9", "2.2.10", "y", " n ", "PowerState/running", "x:y", ""])
+_PLACES = [("agent", "status"), ("vm", "power_state"), ("vm", "distro"), ("agent", "version"), ("agent", "latest_version")]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(_PLACES), _SHARED_TEXT), min_size=1, max_size=12))
+def test_a_text_read_before_is_read_again_as_the_model_reads_it_in_each_field(uses: list[tuple[tuple[str, str], str]]) -> None:
+    """The quick reader keeps the texts it has read: the same text in another field (a token here, a version or a
+    free text there), or refused before, is still read as the model reads it there, however often it comes."""
+    for (section, field), text in uses * 2:
+        line = json.dumps({section: {field: text}}).encode()
+        found = read_flat(line)
+        assert found is None or found == _by_model(line), line

@@ -209,6 +209,14 @@ class _Items:
 # --------------------------------------------------------------------------- reading
 
 
+_READ: dict[tuple[_Reader, str], object] = {}
+"""Text values already read, by the field's reader and the text as written (a reader's answer depends on nothing
+else; one that defers is not kept). At most ``_READ_MAX``, and no VM's own name."""
+_READ_MAX = 20_000
+_UNIQUE = frozenset({"name", "description"})  # a VM's own: not kept
+_UNREAD = object()
+
+
 class _Walk:
     def __init__(self) -> None:
         self.pairs = 0
@@ -236,7 +244,16 @@ class _Walk:
                 if vtype is str:
                     if ":" in value:
                         self.colons += value.count(":")
-                elif vtype is float:
+                    if reader is None:
+                        raise _Defer
+                    read = _READ.get((reader, value), _UNREAD)  # a fleet repeats its tokens, versions and names
+                    if read is _UNREAD:
+                        read = reader(value)
+                        if len(_READ) < _READ_MAX and name not in _UNIQUE:
+                            _READ[(reader, value)] = read
+                    out[name] = read
+                    continue
+                if vtype is float:
                     raise _Fraction
                 if reader is None:
                     raise _Defer

@@ -12,8 +12,7 @@ of the cost: no derivations, texts or remedy steps are assembled.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kb_engine.engine.evaluate import cause_walk
 from kb_engine.knowledge.model import CodeEntry, Edition
@@ -43,9 +42,9 @@ def _priority(edition: Edition, observed: CodeEntry | None) -> tuple[str, ...]:
     return order
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """The conclusions of one diagnosis, as a report would show them.
+class Summary(NamedTuple):
+    """The conclusions of one diagnosis, as a report would show them (immutable; a named tuple, made in a
+    fraction of the time of a frozen dataclass, once per VM of a fleet).
 
     Attributes:
         vm: the VM's name from the facts.
