@@ -115,21 +115,27 @@ class LineBlock:
     def records(self) -> Iterator[Record]:
         """Its records, numbered as in the input: blank lines skipped but counted, a line longer than
         :data:`MAX_RECORD_BYTES` (without its line feed) one record with a problem."""
-        source, number, limit = self.source, self.first_line - 1, MAX_RECORD_BYTES
+        source = self.source
+        for number, data, problem, size in self.lines():
+            yield Record(source, number, data, problem, size)
+
+    def lines(self) -> Iterator[tuple[int, bytes, str | None, int]]:
+        """What :meth:`records` gives, as plain tuples (number, data, problem, size), without making the records."""
+        number, limit = self.first_line - 1, MAX_RECORD_BYTES
         lines = self.data.split(b"\n")
         last = lines.pop()  # after the last line feed: empty, or a last line without one
         for raw in lines:
             number += 1
             if len(raw) > limit:
-                yield Record(source, number, b"", _TOO_LONG, len(raw) + 1)
+                yield number, b"", _TOO_LONG, len(raw) + 1
             elif data := raw.strip():
-                yield Record(source, number, data, None, len(raw) + 1)
+                yield number, data, None, len(raw) + 1
         if last:
             number += 1
             if len(last) > limit:
-                yield Record(source, number, b"", _TOO_LONG, len(last))
+                yield number, b"", _TOO_LONG, len(last)
             elif data := last.strip():
-                yield Record(source, number, data, None, len(last))
+                yield number, data, None, len(last)
 
 
 def batches(records: Iterable[Record], size: int, max_bytes: int = 1024 * 1024) -> Iterator[RecordBatch]:

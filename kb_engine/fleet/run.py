@@ -19,6 +19,7 @@ from typing import Literal
 from kb_engine.diagnosis import Engine
 from kb_engine.engine.reasoner import Backend
 from kb_engine.errors import InputError
+from kb_engine.facts.quick import read_flat
 from kb_engine.io.read import input_limits
 from kb_engine.report.model import Report, report_json
 from kb_engine.report.summary import Summary
@@ -219,19 +220,62 @@ def run_batch(records: Sequence[Record] | LineBlock, options: FleetOptions) -> B
         max_bytes: int | None = input_limits().max_bytes
     except InputError:
         max_bytes = None  # each record then names the problem, as alone
-    for position, record in enumerate(records.records() if isinstance(records, LineBlock) else records):
-        result.size += record.size
-        outcome = render_record(engine, record, options, max_bytes=max_bytes)
-        if isinstance(outcome, RecordError):
-            result.errors.append((position, outcome))
-            result.summary.add_error(outcome)
-            if options.fail_fast:
-                result.stopped = True
-                break
-            continue
-        row, text = outcome
-        result.summary.add(row)
-        texts.append(text)
+    if isinstance(records, LineBlock) and options.format == "rows" and max_bytes is not None:
+        _run_rows(engine, records, options, max_bytes, result, texts)
+    else:
+        _run_records(engine, records.records() if isinstance(records, LineBlock) else records, options, max_bytes,
+                     result, texts)
     if texts:
         result.chunks.append(("\n" if options.format in _SEPARATED else "").join(texts))
     return result
+
+
+def _run_rows(
+    engine: Engine, block: LineBlock, options: FleetOptions, max_bytes: int, result: BatchResult, texts: list[str]
+) -> None:
+    """:func:`_run_records` for the rows of a block of JSON Lines: a line the quick reader reads is diagnosed
+    without making its record; any other line (and any error) goes through :func:`render_record`."""
+    source, count, summarize = block.source, result.summary.add, engine.summarize_flat
+    for position, (number, data, problem, size) in enumerate(block.lines()):
+        result.size += size
+        if problem is None and len(data) <= max_bytes and (flat := read_flat(data)) is not None:
+            try:
+                summary = summarize(flat, source=f"{source}:{number}")
+            except InputError:
+                pass  # an unknown error code: the record's error, below
+            else:
+                count(summary)
+                texts.append(row_json(summary, source=source, line=number))
+                continue
+        if _add(result, texts, position, render_record(engine, Record(source, number, data, problem, size), options,
+                                                       max_bytes=max_bytes), options):
+            return
+
+
+def _run_records(
+    engine: Engine, records: Iterable[Record], options: FleetOptions, max_bytes: int | None, result: BatchResult,
+    texts: list[str],
+) -> None:
+    """Render each record in order into the batch, until the first bad one with ``fail_fast``."""
+    for position, record in enumerate(records):
+        result.size += record.size
+        if _add(result, texts, position, render_record(engine, record, options, max_bytes=max_bytes), options):
+            return
+
+
+def _add(
+    result: BatchResult, texts: list[str], position: int, outcome: tuple[FleetRow | Summary, str] | RecordError,
+    options: FleetOptions,
+) -> bool:
+    """Count one record's outcome into the batch; True when the batch stops there (``fail_fast``)."""
+    if isinstance(outcome, RecordError):
+        result.errors.append((position, outcome))
+        result.summary.add_error(outcome)
+        if options.fail_fast:
+            result.stopped = True
+            return True
+        return False
+    row, text = outcome
+    result.summary.add(row)
+    texts.append(text)
+    return False

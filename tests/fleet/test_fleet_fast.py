@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable
+from unittest import mock
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb_engine.fleet import FleetRow, FleetSummary
 from kb_engine.fleet.model import row_json
-from kb_engine.fleet.records import Record, batches
+from kb_engine.fleet.records import LineBlock, Record, batches
+from kb_engine.fleet.run import FleetOptions, run_batch
 from kb_engine.report.summary import Summary
 
 _TEXT = st.text(st.characters(exclude_categories=()), max_size=12)  # quotes, backslashes, controls, lone surrogates
@@ -76,3 +78,37 @@ def test_batches_keep_every_record_in_order_and_reach_a_worker_unchanged(records
     assert all(len(batch) <= size for batch in sent)
     received = [pickle.loads(pickle.dumps(batch)) for batch in sent]
     assert [record for batch in received for record in batch] == records
+
+
+_LINES = st.sampled_from([
+    b'{"name": "a", "vm": {"os": "linux"}, "agent": {"status": "Not Ready"}}',
+    b'{"name": "b", "observed_error": "UserErrorGuestAgentStatusUnavailable", "vm": {"power_state": "stopped"}}',
+    b'{"name": "c", "observed_error": "NoSuchCode"}',
+    b'{"name": "d", "vm": {"os": "mac"}}',
+    b'{"name": "e", "agent": {"version": 2.10}}',
+    b'{"name": "f", "name": "g"}',
+    b"[1, 2]",
+    b"not json",
+    b"",
+    b"   \r",
+    b'{"x": "' + b"y" * 120 + b'"}',
+])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LINES, max_size=12), st.booleans(), st.booleans(), st.sampled_from(["rows", "csv", "json"]))
+def test_a_block_of_lines_gives_what_its_records_give_one_by_one(
+    lines: list[bytes], last_break: bool, fail_fast: bool, fmt: str
+) -> None:
+    """A worker given a block of JSON Lines (rows read straight from the lines) answers exactly as for the same
+    records: the same output, errors with their line numbers, counts, sizes, and the same stop with fail_fast;
+    a line longer than the limit (made small here) is the same bad record either way."""
+    data = b"\n".join(lines) + (b"\n" if last_break and lines else b"")
+    block = LineBlock("fleet.jsonl", 7, data)
+    options = FleetOptions(backend="direct", format=fmt, fail_fast=fail_fast)  # type: ignore[arg-type]
+    with mock.patch("kb_engine.fleet.records.MAX_RECORD_BYTES", 110):
+        whole = run_batch(block, options)
+        one_by_one = run_batch(list(block.records()), options)
+    assert whole.chunks == one_by_one.chunks
+    assert [(p, e.model_dump()) for p, e in whole.errors] == [(p, e.model_dump()) for p, e in one_by_one.errors]
+    assert (whole.summary, whole.size, whole.stopped) == (one_by_one.summary, one_by_one.size, one_by_one.stopped)
