@@ -14,6 +14,7 @@ non-blank line is a whole JSON object on its own (``{...}``) is; anything else
 from __future__ import annotations
 
 import json
+from itertools import groupby
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -421,22 +422,15 @@ def read_batches(
     input as blocks of at most ``size`` whole lines (or a little over ``max_bytes``), not split (a worker splits them:
     :meth:`LineBlock.records`); facts files, inputs that cannot be read and too long lines in :class:`RecordBatch` es
     of at most ``size`` records."""
-    batch = RecordBatch()
-    held = 0
-    for item in _read_all(inputs, input_format, stdin, size, max_bytes):
-        if isinstance(item, LineBlock):
-            if batch:
-                yield batch
-                batch, held = RecordBatch(), 0
-            yield item
-            continue
-        batch.append(item)
-        held += len(item.data)
-        if len(batch) >= size or held >= max_bytes:
-            yield batch
-            batch, held = RecordBatch(), 0
-    if batch:
-        yield batch
+    for is_block, run in groupby(_read_all(inputs, input_format, stdin, size, max_bytes), key=_is_block):
+        if is_block:
+            yield from run  # type: ignore[misc]  # the run holds blocks only
+        else:
+            yield from batches(run, size, max_bytes)  # type: ignore[arg-type]  # the run holds records only
+
+
+def _is_block(item: Record | LineBlock) -> bool:
+    return isinstance(item, LineBlock)
 
 
 def _read_all(
