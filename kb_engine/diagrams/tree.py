@@ -239,8 +239,7 @@ _Exit = tuple[str, EdgeKind, frozenset[str]]
 def os_gate(edition: Edition, cause: Cause) -> str | None:
     """The operating system a cause concerns, when its ``applies`` is "the VM runs <OS>" (alone, or as one part
     of an ``all``)."""
-    cond = cause.applies
-    for part in cond.parts if isinstance(cond, All) else (cond,):
+    for part in _applies_parts(cause):
         value = _os_of(edition, part)
         if value is not None:
             return value
@@ -251,9 +250,9 @@ def applies_left(edition: Edition, cause: Cause, *, os_gated: bool, shared: froz
     """What a cause's ``applies`` still asks in its own part of the tree: without the OS when ``os_gated`` (asked at
     the top) and without the ``shared`` findings (asked once before it); None when nothing is left."""
     cond = cause.applies
+    parts = _applies_parts(cause)
     if cond is None:
         return None
-    parts = cond.parts if isinstance(cond, All) else (cond,)
     rest = tuple(part for part in parts if not (os_gated and _os_of(edition, part) is not None)
                  and not (isinstance(part, FindingRef) and part.finding in shared))
     if len(rest) == len(parts):
@@ -263,11 +262,15 @@ def applies_left(edition: Edition, cause: Cause, *, os_gated: bool, shared: froz
 
 def _applies_findings(edition: Edition, cause: Cause) -> list[str]:
     """The findings, other than the OS, that a cause's ``applies`` needs as a whole part (alone or in an ``all``)."""
+    return [p.finding for p in _applies_parts(cause) if isinstance(p, FindingRef) and _os_of(edition, p) is None]
+
+
+def _applies_parts(cause: Cause) -> tuple[Condition, ...]:
+    """The parts a cause's ``applies`` needs, each as a whole: the parts of an ``all``, or the condition itself."""
     cond = cause.applies
     if cond is None:
-        return []
-    parts = cond.parts if isinstance(cond, All) else (cond,)
-    return [p.finding for p in parts if isinstance(p, FindingRef) and _os_of(edition, p) is None]
+        return ()
+    return cond.parts if isinstance(cond, All) else (cond,)
 
 
 def shared_runs(edition: Edition, entry: CodeEntry) -> list[tuple[int, int, str]]:
