@@ -9,6 +9,7 @@ that edition on.
 
 from __future__ import annotations
 
+import graphlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -489,7 +490,8 @@ class _Builder:
     def check_cycles(self, findings: Mapping[str, Finding], causes: Mapping[str, Cause], edition_id: str) -> None:
         """Refuse findings and causes that depend on themselves (through ``when`` and ``applies``), naming the cycle.
 
-        Iterative, so a long chain of references cannot exhaust the stack.
+        The standard library's topological sorter finds it; it does not recurse, so a long chain of references
+        cannot exhaust the stack.
         """
         needs: dict[str, list[str]] = {}
         for fid, finding in findings.items():
@@ -503,29 +505,12 @@ class _Builder:
                     node_refs += [f"finding {r}" for r in sorted(found) if r in findings]
                     node_refs += [f"cause {r}" for r in sorted(caused) if r in causes]
             needs[f"cause {cid}"] = node_refs
-        state: dict[str, int] = {}  # 1: on the current path, 2: done
-        for start in needs:
-            if start in state:
-                continue
-            path: list[tuple[str, int]] = [(start, 0)]
-            state[start] = 1
-            while path:
-                node, index = path[-1]
-                if index < len(needs[node]):
-                    path[-1] = (node, index + 1)
-                    nxt = needs[node][index]
-                    if state.get(nxt) == 1:
-                        trail = [n for n, _ in path]
-                        cycle = trail[trail.index(nxt):] + [nxt]
-                        file = "findings.yaml" if nxt.startswith("finding") else "causes.yaml"
-                        self.fail(file, "", f"a cycle of references in edition {edition_id}: {' -> '.join(cycle)}")
-                        return
-                    if nxt not in state:
-                        state[nxt] = 1
-                        path.append((nxt, 0))
-                else:
-                    state[node] = 2
-                    path.pop()
+        try:
+            graphlib.TopologicalSorter(needs).prepare()
+        except graphlib.CycleError as exc:
+            cycle = list(reversed(exc.args[1]))  # given against the arrows: each node after the one it needs
+            file = "findings.yaml" if cycle[0].startswith("finding") else "causes.yaml"
+            self.fail(file, "", f"a cycle of references in edition {edition_id}: {' -> '.join(cycle)}")
 
 
 MAX_CONDITION_PARTS = 256
