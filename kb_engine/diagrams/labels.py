@@ -148,7 +148,7 @@ def mark(lang: str) -> str:
 
 def width(text: str) -> int:
     """Display width in terminal columns: wide and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    return sum(2 if _wide(ch) else 1 for ch in text)
 
 
 # Japanese line-breaking rules (kinsoku): never start a line with these...
