@@ -48,7 +48,7 @@ from kb_engine.knowledge.model import Cause, Edition
 from kb_engine.knowledge.vocabulary import parse_version
 
 from .compile import truth_node
-from .evaluate import cause_walk
+from .evaluate import unknown_facts_order
 from .plan import AliasStep, CauseStep, CombineStep, Plan, TestStep, WorkingMemory, cause_node
 
 __all__ = ["CompiledRules", "CompiledSummary", "SummaryParts", "compile_plan", "compile_summary", "generate_source", "literal"]
@@ -465,8 +465,7 @@ class _SummaryGenerator(_Generator):
         edition = self.edition
         table: list[str] = []
         for entry in (None, *edition.codes):
-            walk = cause_walk(edition, entry) if entry is not None else []
-            order = (*walk, *(cid for cid in edition.causes if cid not in walk))
+            order = unknown_facts_order(edition, entry)
             table.append(f"{literal(None if entry is None else entry.id)}: {literal(order)}")
         return "_PRIORITY = {" + ", ".join(table) + "}"
 

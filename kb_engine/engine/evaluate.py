@@ -23,6 +23,7 @@ __all__ = [
     "cause_truth",
     "cause_walk",
     "evaluate_edition",
+    "unknown_facts_order",
 ]
 
 CauseStatus = Literal["confirmed", "ruled_out", "undetermined", "not_applicable"]
@@ -119,3 +120,10 @@ def cause_walk(edition: Edition, entry: CodeEntry) -> list[str]:
             if member not in out:
                 out.append(member)
     return out
+
+
+def unknown_facts_order(edition: Edition, entry: CodeEntry | None) -> tuple[str, ...]:
+    """The causes in the order a report lists the unknown facts that would decide them: the observed error's
+    causes first (:func:`cause_walk`), then every other cause in the edition's order."""
+    walk = cause_walk(edition, entry) if entry is not None else []
+    return (*walk, *(cid for cid in edition.causes if cid not in walk))

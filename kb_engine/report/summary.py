@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
-from kb_engine.engine.evaluate import cause_walk
+from kb_engine.engine.evaluate import unknown_facts_order
 from kb_engine.knowledge.model import CodeEntry, Edition
 
 from .build import cause_needs_of
@@ -34,8 +34,7 @@ def _priority(edition: Edition, observed: CodeEntry | None) -> tuple[str, ...]:
     found = _PRIORITIES.get(key)
     if found is not None and found[0] is edition:  # the entry keeps its edition alive, so the id is still its own
         return found[1]
-    walk_ids = cause_walk(edition, observed) if observed is not None else []
-    order = (*walk_ids, *(cid for cid in edition.causes if cid not in walk_ids))
+    order = unknown_facts_order(edition, observed)
     if len(_PRIORITIES) > 1000:
         _PRIORITIES.clear()
     _PRIORITIES[key] = (edition, order)
