@@ -8,12 +8,12 @@ the knowledge base's texts and tailors remedy steps to the VM's facts.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kb_engine.engine.compile import truth_node
 from kb_engine.engine.plan import AliasStep, CombineStep, TestStep
-from kb_engine.engine.evaluate import cause_truth, cause_walk
+from kb_engine.engine.evaluate import cause_truth, cause_walk, unknown_facts_order
 from kb_engine.knowledge.conditions import (
     All,
     AnyOf,
@@ -533,7 +533,7 @@ class _Builder:
             for entry in edition.codes
             if entry.id in self.memory.expected
         ]
-        unknown = self.unknown_facts(causes, walk_ids)
+        unknown = self.unknown_facts(causes, unknown_facts_order(edition, observed))
         shown = _unique([cid for cid in walk_ids] + [cid for cid, _ in ranked])
         notes = _unique([n for cid in shown if self.concerns(cid) for n in self.labelled_notes(cid)])
         return Report(
@@ -556,10 +556,9 @@ class _Builder:
             input_notes=input_notes,
         )
 
-    def unknown_facts(self, causes: Mapping[str, CauseResult], walk_ids: list[str]) -> list[UnknownFact]:
+    def unknown_facts(self, causes: Mapping[str, CauseResult], priority: Sequence[str]) -> list[UnknownFact]:
         catalog = fact_catalog()
         needed: dict[str, list[str]] = {}
-        priority = walk_ids + [cid for cid in causes if cid not in walk_ids]
         for cid in priority:
             for name in causes[cid].needs:
                 needed.setdefault(name, []).append(cid)
