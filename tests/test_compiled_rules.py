@@ -26,13 +26,13 @@ from kb_engine.knowledge.load import default_kb, load_kb
 from kb_engine.report.summary import summarize
 
 EDITIONS = default_kb().edition_ids
-_GENERATED_NAME = re.compile(r"^(f|v|s|c|p|u)\d+$|^_item\d+$|^_RANKS\d+$")
+_GENERATED_NAME = re.compile(r"^(f|v|s|c|p|n)\d+$|^_item\d+$|^_needs\d+$|^_RANKS\d+$")
 _GIVEN_NAMES = {
     "facts", "observed", "item", "value", "result", "truths", "statuses", "expected", "remedies", "escalate",
     "verdict", "cid", "yes", "evaluate", "_NOTHING", "_DECIDING", "_WorkingMemory", "_or3", "_switch", "_version",
     "float", "frozenset", "map", "str", "tuple", "KeyError",
-    "summarize", "confirmed", "codes", "ranked", "rank", "index", "order", "unknown", "needs", "found",
-    "name", "_PRIORITY", "_item_needs", "_ITEM_TESTS", "bool", "sorted",
+    "summarize", "confirmed", "codes", "ranked", "rank", "index", "order", "unknown", "needs", "items", "out",
+    "_ORDER", "_getter", "_chain", "_fromkeys", "bool", "sorted",
 }  # fmt: skip
 
 
@@ -121,6 +121,23 @@ def test_the_compiled_summary_says_what_the_summary_of_the_working_memory_says(d
         flat = facts.flat()
         want = summarize(engine, facts.name, flat, observed, engine.run_flat(flat, observed))
         assert engine.summarize(facts) == want
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts_documents(OBSERVABLE_IN_BOTH_EDITIONS))
+def test_the_compiled_summary_lists_unknown_facts_in_the_report_order_whatever_error_is_observed(doc: dict[str, Any]) -> None:
+    """For generated VMs, in both editions, with each error of the edition observed and with none (each puts the
+    causes in another order): the compiled summary gives the unknown facts, and all else, as reading the working
+    memory does, in the same order."""
+    facts = validate_facts(doc, "<generated>")
+    flat = facts.flat()
+    for edition in EDITIONS:
+        engine = _engine(edition)
+        compiled = engine.compiled_summary()
+        for entry in (None, *engine.edition.codes):
+            want = summarize(engine, facts.name, flat, entry, engine.run_flat(flat, entry))
+            got = compiled(flat, None if entry is None else entry.id)
+            assert got == (want.verdict, want.confirmed, want.expected_codes, want.remedies, want.escalate, want.unknown), entry
 
 
 _ENGINES: dict[str, Engine] = {}

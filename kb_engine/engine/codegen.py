@@ -25,6 +25,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from kb_engine.knowledge.conditions import (
@@ -40,7 +42,7 @@ from kb_engine.knowledge.conditions import (
     Test,
     describe,
     facts_of,
-    unknown_item_fields,
+    item_tests,
     or3,
     read_switch,
 )
@@ -112,6 +114,7 @@ class _Generator:
         self.confirmed: dict[str, str] = {}  # cause id -> local variable: the cause is confirmed
         self.counter = 0
         self.with_premises = True
+        self.item_functions: dict[str, str] = {}  # node id of an any_item test -> the function of one item
 
     def module(self, function: str, tail: list[str], *, tables: list[str] | None = None) -> str:
         """The generated module: its header and constants, then ``function(facts, observed)``, which reads
@@ -215,7 +218,7 @@ class _Generator:
         if test.op == "is_unknown":
             self.line(f"{var} = ({value} is None) is {literal(bool(test.arg))}")
         elif test.op == "any_item":
-            function = self.item_function(test.arg)
+            function = self.item_functions[step.node] = self.item_function(test.arg)
             self.line(f"{var} = None if {value} is None else _or3(map({function}, {value}))")
         else:
             self.line(f"{var} = None if {value} is None else {self.comparison(test.op, value, test.arg, other)}")
@@ -356,8 +359,12 @@ class _SummaryGenerator(_Generator):
     """Writes ``summarize(facts, observed)``: the same steps without premises, then only what a fleet row shows.
 
     The unknown facts of each undetermined cause are found as the report finds
-    them (``needs`` in :mod:`kb_engine.report.build`): the walk of the cause's
-    conditions is written out, each condition's part behind a test of its truth.
+    them (``needed_facts`` in :mod:`kb_engine.report.build`), but each condition
+    once per VM: one line per condition gives its unknown facts as a tuple, empty
+    once its truth is known, built from its parts' tuples, and every cause reading
+    the condition (most read the same findings) reuses it. The causes' tuples are
+    then joined in the order the report lists them, each name kept at its first
+    place, with C-level calls (``itemgetter``, ``chain``, ``dict.fromkeys``).
     """
 
     def __init__(self, plan: Plan, edition: Edition, node_ids: Mapping[str, str], title: str, start: int) -> None:
@@ -366,7 +373,8 @@ class _SummaryGenerator(_Generator):
         self.node_ids = node_ids
         self.counter = start
         self.with_premises = False
-        self.item_tests: list[Test] = []
+        self.walks: dict[str, str] = {}  # repr() of a condition -> local variable holding its unknown facts
+        self.guards: dict[str, str] = {}  # such a variable -> the truth it is empty unless unknown ("None": none)
 
     def truth(self, cond: Condition) -> str:
         """The variable holding a condition's truth, or ``None`` when the rules do not derive it."""
@@ -387,49 +395,71 @@ class _SummaryGenerator(_Generator):
                 self.line(f"if {' or '.join(produced[entry.id])}:")
                 self.line(_INDENT + f"codes += ({literal(entry.id)},)")
 
-    def needs(self, cond: Condition, out: str, depth: int, unknown: frozenset[str] = frozenset()) -> None:
-        """Lines adding to ``out`` (a dict used as an ordered set) the unknown facts that could decide ``cond``;
-        ``unknown``: the truths already tested unknown around these lines."""
+    def needs(self, cond: Condition) -> str:
+        """The variable holding the unknown facts that could decide ``cond``, as the report finds them: a tuple in
+        the report's order (a name may repeat), empty once ``cond`` is decided. Each condition's line is written
+        once, after those of its parts, and shared by every cause that reads it."""
+        key = repr(cond)  # equal conditions (some hold a dict: not hashable) share one line
+        var = self.walks.get(key)
+        if var is not None:
+            return var
         truth = self.truth(cond)
-        pad = _INDENT * depth
-        if truth != "None" and truth not in unknown:
-            self.line(pad + f"if {truth} is None:")
-            pad += _INDENT
-            depth += 1
-            unknown |= {truth}
-        self.line(pad + "pass")
+        guarded = truth != "None"  # the rules derive the condition's truth: nothing is needed once it is known
         if isinstance(cond, Test):
             names = cond.facts()
-            for name in names:
-                self.line(pad + f"if {self.fact(name)} is None:")
-                self.line(pad + _INDENT + f"{out}[{literal(name)}] = None")
-            if cond.op == "any_item":
-                self.item_tests.append(cond)
-                known = " and ".join(f"{self.fact(name)} is not None" for name in names)
-                self.line(pad + f"if {known}:")
-                self.line(pad + _INDENT + f"for name in _item_needs(_ITEM_TESTS[{len(self.item_tests) - 1}], {self.fact(cond.fact)}, facts):")
-                self.line(pad + _INDENT * 2 + f"{out}[name] = None")
+            if guarded and len(names) == 1 and cond.op != "any_item":
+                expression = f"{literal((names[0],))} if {truth} is None and {self.fact(names[0])} is None else ()"
+                guarded = False  # tested above
+            else:
+                parts = [f"({literal((name,))} if {self.fact(name)} is None else ())" for name in names]
+                if cond.op == "any_item":
+                    known = " and ".join(f"{self.fact(name)} is not None" for name in names)
+                    parts.append(f"({self.item_needs(cond)}({self.fact(cond.fact)}) if {known} else ())")
+                expression = " + ".join(parts) or "()"
         elif isinstance(cond, FindingRef):
             finding = self.edition.findings[cond.finding]
-            if finding.unknown_when is None:
-                self.needs(finding.when, out, depth, unknown)
-            else:
+            expression = self.needs(finding.when)
+            if finding.unknown_when is not None:
                 # Known facts that cannot show the finding now decide it once the guard no longer holds.
-                self.line(pad + f"if {self.truth(finding.unknown_when)} is True:")
-                for name in sorted(facts_of(finding.when)):
-                    self.line(pad + _INDENT + f"{out}[{literal(name)}] = None")
-                self.line(pad + "else:")
-                self.needs(finding.when, out, depth + 1, unknown)
+                when = literal(tuple(sorted(facts_of(finding.when))))
+                expression = f"{when} if {self.truth(finding.unknown_when)} is True else {expression}"
         elif isinstance(cond, CauseRef):
-            self.cause_needs(self.edition.causes[cond.cause], out, depth, unknown)
+            expression = self.cause_needs(self.edition.causes[cond.cause])
         else:
-            for part in cond.parts if isinstance(cond, All | AnyOf) else (cond.part,):
-                self.needs(part, out, depth, unknown)
+            children = cond.parts if isinstance(cond, All | AnyOf) else (cond.part,)
+            expression = " + ".join(self.needs(part) for part in children) or "()"
+        if expression.isidentifier() and (not guarded or self.guards[expression] == truth):
+            self.walks[key] = expression  # the same facts as its one part (a finding read as it is, say)
+            return expression
+        if guarded:
+            expression = f"{expression if expression.isidentifier() else f'({expression})'} if {truth} is None else ()"
+        name = f"n{truth[1:]}" if truth != "None" else ""
+        var = self.walks[key] = name if name and name not in self.walks.values() else self.fresh("n")
+        self.guards[var] = truth
+        self.line(_INDENT + f"{var} = {expression}")
+        return var
 
-    def cause_needs(self, cause: Cause, out: str, depth: int, unknown: frozenset[str] = frozenset()) -> None:
-        for cond in (cause.applies, cause.when):
-            if cond is not None:
-                self.needs(cond, out, depth, unknown)
+    def item_needs(self, test: Test) -> str:
+        """A module-level function of a known list giving, for each item ``test`` leaves undecided, the fields it tests
+        that the item does not give (``vm.disks[].encrypted``), in order; returns its name. The list's test being
+        undecided, every item went through the item's function without deciding it true."""
+        node = truth_node(test, self.node_ids)
+        function = self.item_functions.get(node) if node is not None else None
+        if function is None:
+            function = self.item_function(test.arg)
+        name = self.fresh("_needs")
+        lines = [f"def {name}(items):", _INDENT + "out = ()", _INDENT + "for item in items:"]
+        lines.append(_INDENT * 2 + f"if {function}(item) is None:")
+        for field in (item_test.field for item_test in item_tests(test.arg)):
+            lines.append(_INDENT * 3 + f"if item.get({literal(field)}) is None:")
+            lines.append(_INDENT * 4 + f"out += ({literal(f'{test.fact}[].{field}')},)")
+        lines.append(_INDENT + "return out")
+        self.head.extend([*lines, ""])
+        return name
+
+    def cause_needs(self, cause: Cause) -> str:
+        """The expression of a cause's unknown facts: those of its ``applies``, then those of its ``when``."""
+        return " + ".join(self.needs(cond) for cond in (cause.applies, cause.when) if cond is not None) or "()"
 
     def summary(self) -> None:
         edition = self.edition
@@ -445,29 +475,38 @@ class _SummaryGenerator(_Generator):
         self.line("if ranked:")
         self.line(_INDENT + "order = tuple([cid for rank, index, cid in sorted(ranked)])")
         self.line("unknown = ()")
-        undetermined = " or ".join(f"{self.statuses[cid]} == 'undetermined'" for cid in causes) or "False"
+        if not causes:
+            return
+        undetermined = " or ".join(f"{self.statuses[cid]} == 'undetermined'" for cid in causes)
         self.line(f"if {undetermined}:")
-        self.line(_INDENT + "needs = {}")
-        for cid in causes:
-            out = self.fresh("u")
-            self.line(_INDENT + f"if {self.statuses[cid]} == 'undetermined':")
-            self.line(_INDENT * 2 + f"{out} = {{}}")
-            self.cause_needs(edition.causes[cid], out, 2)
-            self.line(_INDENT * 2 + f"needs[{literal(cid)}] = {out}")
-        self.line(_INDENT + "found = {}")
-        self.line(_INDENT + "for cid in _PRIORITY[observed]:")
-        self.line(_INDENT * 2 + "for name in needs.get(cid, ()):")
-        self.line(_INDENT * 3 + "found[name] = None")
-        self.line(_INDENT + "unknown = tuple(found)")
+        self.line(_INDENT + "# The unknown facts that could decide each condition, once per condition (nNNNN for vNNNN).")
+        walks = [self.cause_needs(edition.causes[cid]) for cid in causes]
+        self.line(_INDENT + "# Those of each undetermined cause, in the edition's order.")
+        self.line(_INDENT + "needs = (")
+        for cid, walk in zip(causes, walks, strict=True):
+            cause = edition.causes[cid]
+            if cause.applies is None and self.guards.get(walk) == self.truth(cause.when) != "None":
+                expression = walk  # empty unless its condition is unknown, that is unless the cause is undetermined
+            else:
+                expression = f"{walk if walk.isidentifier() else f'({walk})'} if {self.statuses[cid]} == 'undetermined' else ()"
+            self.line(_INDENT * 2 + f"{expression},  {_comment(cid)}")
+        self.line(_INDENT + ")")
+        self.line(_INDENT + "# Each name once, at its first place, the causes taken in the order the report lists them.")
+        self.line(_INDENT + "unknown = tuple(_fromkeys(_chain(*_ORDER[observed](needs))))")
 
     def priorities(self) -> str:
-        """The causes in the order the report lists unknown facts, per observed entry: its walk first, then the rest."""
+        """For each observed entry, what picks the causes' unknown facts in the order the report lists them (its
+        walk first, then the rest): positions in ``needs``, given twice if only one, so that it always gives a tuple."""
         edition = self.edition
+        if not edition.causes:
+            return "_ORDER = {}"  # summarize() then lists no unknown facts
+        positions = {cid: index for index, cid in enumerate(edition.causes)}
         table: list[str] = []
         for entry in (None, *edition.codes):
-            order = unknown_facts_order(edition, entry)
-            table.append(f"{literal(None if entry is None else entry.id)}: {literal(order)}")
-        return "_PRIORITY = {" + ", ".join(table) + "}"
+            order = [positions[cid] for cid in unknown_facts_order(edition, entry)]
+            indices = ", ".join(str(index) for index in (order * 2 if len(order) == 1 else order))
+            table.append(f"{literal(None if entry is None else entry.id)}: _getter({indices})")
+        return "_ORDER = {" + ", ".join(table) + "}"
 
     def source(self) -> str:
         self.steps()
@@ -523,20 +562,14 @@ def compile_summary(
     """
     generator = _SummaryGenerator(plan, edition, node_ids, title, start)
     source = generator.source()
-    limits = edition.limits
-    tests = tuple(generator.item_tests)
-
-    def item_needs(test: Test, items: object, facts: Mapping[str, object]) -> list[str]:
-        # The fields unknown in the items that leave a known list's test unknown (as the report says them).
-        return unknown_item_fields(test, facts, limits)
-
     namespace: dict[str, Any] = {
         "__builtins__": dict(_SUMMARY_BUILTINS),
         "_or3": or3,
         "_switch": read_switch,
         "_version": _version,
-        "_item_needs": item_needs,
-        "_ITEM_TESTS": tests,
+        "_chain": chain,
+        "_fromkeys": dict.fromkeys,
+        "_getter": itemgetter,
     }
     exec(_compiled(source), namespace)  # noqa: S102 (source generated above from the validated model, literals via repr)
     summarize: CompiledSummary = namespace["summarize"]
