@@ -243,3 +243,29 @@ def test_a_text_read_before_is_read_again_as_the_model_reads_it_in_each_field(us
         line = json.dumps({section: {field: text}}).encode()
         found = read_flat(line)
         assert found is None or found == _by_model(line), line
+
+
+def test_a_fleet_of_long_distinct_texts_does_not_fill_memory() -> None:
+    """The texts the quick reader keeps are short ones: a fleet whose lines each carry their own long lock name or
+    distro (100 KB each, 30 MB in all) is read with the same facts, and memory does not grow with it."""
+    import tracemalloc
+
+    lines = [
+        json.dumps(
+            {"vm": {"distro": f"d{index}-" + "x" * 100_000},
+             "backup": {"restore_point_group": {"locked": True, "lock_name": f"lock {index} " + "y" * 100_000}}}
+        ).encode()
+        for index in range(150)
+    ]
+    assert read_flat(lines[0]) == _by_model(lines[0])
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for line in lines:
+            found = read_flat(line)
+            assert found is not None and found.flat["vm.distro"] == json.loads(line)["vm"]["distro"]
+            del found
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 2_000_000, f"{kept:,} bytes kept after reading {len(lines)} lines"

@@ -72,6 +72,7 @@ _BACKUP_NAMES_FOLDED = frozenset(name.casefold() for name in BACKUP_EXTENSION_NA
 RESTORE_POINT_GROUP_RE = re.compile(r"^AzureBackupRG_[A-Za-z0-9]+_\d+$")
 
 
+@lru_cache(maxsize=4096)  # a fleet repeats its versions; a version is at most four numbers of nine digits
 def parse_version(text: str) -> tuple[int, ...]:
     """Split a dotted version into integers, so that ``2.2.9 < 2.2.10``.
 
@@ -833,6 +834,15 @@ class Record(Mapping[str, object]):
     def __init__(self, items: Mapping[str, object]) -> None:
         self._items = tuple(sorted(items.items()))
         self._map = dict(self._items)
+
+    @classmethod
+    def of_sorted(cls, values: dict[str, object]) -> Record:
+        """The record of a dict whose keys are already in sorted order, which it keeps (a reader that fills
+        a sorted template per item need not sort again)."""
+        record = cls.__new__(cls)
+        record._items = tuple(values.items())
+        record._map = values
+        return record
 
     def __getitem__(self, key: str) -> object:
         return self._map[key]
