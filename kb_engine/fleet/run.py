@@ -235,21 +235,25 @@ def _run_rows(
 ) -> None:
     """:func:`_run_records` for the rows of a block of JSON Lines: a line the quick reader reads is diagnosed
     without making its record; any other line (and any error) goes through :func:`render_record`."""
-    source, count, summarize = block.source, result.summary.add, engine.summarize_flat
-    for position, (number, data, problem, size) in enumerate(block.lines()):
-        result.size += size
-        if problem is None and len(data) <= max_bytes and (flat := read_flat(data)) is not None:
-            try:
-                summary = summarize(flat, source=f"{source}:{number}")
-            except InputError:
-                pass  # an unknown error code: the record's error, below
-            else:
-                count(summary)
-                texts.append(row_json(summary, source=source, line=number))
-                continue
-        if _add(result, texts, position, render_record(engine, Record(source, number, data, problem, size), options,
-                                                       max_bytes=max_bytes), options):
-            return
+    source, summarize = block.source, engine.summarize_flat
+    done: list[Summary] = []  # counted into the batch's summary at once, at the end
+    try:
+        for position, (number, data, problem, size) in enumerate(block.lines()):
+            result.size += size
+            if problem is None and len(data) <= max_bytes and (flat := read_flat(data)) is not None:
+                try:
+                    summary = summarize(flat, source=f"{source}:{number}")
+                except InputError:
+                    pass  # an unknown error code: the record's error, below
+                else:
+                    done.append(summary)
+                    texts.append(row_json(summary, source=source, line=number))
+                    continue
+            record = Record(source, number, data, problem, size)
+            if _add(result, texts, position, render_record(engine, record, options, max_bytes=max_bytes), options):
+                return
+    finally:
+        result.summary.add_all(done)
 
 
 def _run_records(

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
 from kb_engine.errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_SOME_RECORDS_BAD, EXIT_USAGE
@@ -83,22 +85,26 @@ class FleetSummary:
 
     def add(self, row: FleetRow | Summary) -> None:
         """Count one diagnosed VM, by its row or by the summary of its diagnosis (the same counts)."""
-        self.vms += 1
-        self.verdicts[row.verdict] += 1
-        self.escalations += row.escalate
-        pairs = row.confirmed if isinstance(row, Summary) else ((c.id, c.ref) for c in row.confirmed)
-        for cid, ref in pairs:
-            self.causes[cid] += 1
-            if ref:
-                self.refs[cid] = ref
-        self.expected_codes.update(row.expected_codes)
-        if row.observed is not None:
-            self.observed_codes[row.observed] += 1
-        self.editions[row.edition] += 1
-        self.unknown_facts.update(row.unknown)
-        code = vm_exit_code(row)
-        if _VM_EXIT_RANK[code] > _VM_EXIT_RANK[self.worst]:
-            self.worst = code
+        self.add_all((row,))
+
+    def add_all(self, rows: Sequence[FleetRow | Summary]) -> None:
+        """Count diagnosed VMs, as :meth:`add` does one by one (each counter updated once for them all)."""
+        if not rows:
+            return
+        self.vms += len(rows)
+        self.verdicts.update([row.verdict for row in rows])
+        self.escalations += sum([row.escalate for row in rows])
+        for row in rows:
+            for cid, ref in row.confirmed if isinstance(row, Summary) else ((c.id, c.ref) for c in row.confirmed):
+                self.causes[cid] += 1
+                if ref:
+                    self.refs[cid] = ref
+        self.expected_codes.update(chain.from_iterable([row.expected_codes for row in rows]))
+        self.observed_codes.update([row.observed for row in rows if row.observed is not None])
+        self.editions.update([row.edition for row in rows])
+        self.unknown_facts.update(chain.from_iterable([row.unknown for row in rows]))
+        worst = max([self.worst, *map(vm_exit_code, rows)], key=_VM_EXIT_RANK.__getitem__)
+        self.worst = worst
 
     def add_error(self, error: RecordError) -> None:
         """Count one bad record (and keep it while fewer than :data:`MAX_LISTED_ERRORS` are kept)."""

@@ -57,6 +57,21 @@ def test_a_fleet_summary_counts_summaries_as_it_counts_their_rows(items: list[Su
     assert by_summary == by_row
 
 
+@given(st.lists(summaries, max_size=8), st.integers(0, 8))
+def test_a_block_counted_at_once_gives_the_counts_of_its_vms_one_by_one(items: list[Summary], cut: int) -> None:
+    """A worker counts a block's VMs at once: the same fleet summary, and so the same exit code, as one by one."""
+    one_by_one, at_once = FleetSummary(), FleetSummary()
+    for item in items:
+        one_by_one.add(item)
+    at_once.add_all(items[:cut])
+    at_once.add_all(items[cut:])
+    assert at_once == one_by_one
+    assert at_once.vms == len(items) and at_once.verdicts.total() == len(items)
+    problems = any(item.verdict in ("problems", "unexplained") or item.escalate for item in items)
+    incomplete = any(item.verdict == "incomplete" for item in items)
+    assert at_once.exit_code == (1 if problems else 5 if incomplete else 0)
+
+
 @given(
     st.lists(
         st.builds(
