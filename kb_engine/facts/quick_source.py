@@ -67,7 +67,7 @@ class _Writer:
 
     def object_check(self, depth: int, var: str, section: Section) -> None:
         keys = self.constant("K", frozenset(section.fields))
-        self.add(depth, f"if type({var}) is not dict or not {var}.keys() <= {keys}:")
+        self.add(depth, f"if type({var}) is not dict or not {keys}.issuperset({var}):")
         self.add(depth + 1, "raise _Defer")
         self.add(depth, f"pairs += len({var})")
 
