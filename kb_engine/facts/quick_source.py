@@ -24,7 +24,7 @@ from kb_engine.knowledge import vocabulary as v
 
 from .quick_table import BOOL, ITEMS, SECTION, Defer, Fraction, Items, Section, root
 
-__all__ = ["CACHED_TEXT", "CompiledReader", "compiled_reader", "reader_source"]
+__all__ = ["CACHED_TEXT", "CACHE_ENTRIES", "CompiledReader", "compiled_reader", "reader_source"]
 
 CompiledReader = Callable[[Any, bytes], tuple[dict[str, object], bool]]
 """``read(data, line)``: the facts by name of a parsed line (``line``: its bytes, for the check that no key is written
@@ -138,10 +138,6 @@ class _Writer:
         self.add(depth, f"{target} = tuple({made})")
 
 
-def _is_backup(name: object) -> bool:
-    return str(name).rsplit(".", 1)[-1].casefold() in v._BACKUP_NAMES_FOLDED
-
-
 def _generate() -> tuple[str, dict[str, object]]:
     table = root()
     writer = _Writer()
@@ -176,7 +172,7 @@ def _compiled() -> tuple[CompiledReader, str]:
         "_record": v.Record.of_sorted,
         "_TEMPLATE": dict.fromkeys(v.fact_catalog()),
         "_UNREAD": object(),
-        "_is_backup": _is_backup,
+        "_is_backup": v.is_backup_extension,
         **constants,
     }
     exec(compile(source, "<kb_engine quick reader>", "exec"), namespace)  # noqa: S102 (generated above from the model)

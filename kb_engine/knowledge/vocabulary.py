@@ -57,6 +57,7 @@ __all__ = [
     "InputNote",
     "contradictions",
     "fact_catalog",
+    "is_backup_extension",
     "lock_details_without_lock",
     "parse_version",
     "read_version",
@@ -404,7 +405,13 @@ class Extension(_Model):
     @property
     def is_backup(self) -> bool:
         """Whether this is the Azure Backup extension (VMSnapshot / VMSnapshotLinux)."""
-        return self.name.rsplit(".", 1)[-1].casefold() in _BACKUP_NAMES_FOLDED
+        return is_backup_extension(self.name)
+
+
+def is_backup_extension(name: str) -> bool:
+    """Whether an extension of this name or type is the Azure Backup extension (VMSnapshot / VMSnapshotLinux, with
+    or without its publisher, in any letter case)."""
+    return name.rsplit(".", 1)[-1].casefold() in _BACKUP_NAMES_FOLDED
 
 
 class VM(_Model):
