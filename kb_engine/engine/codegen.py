@@ -373,10 +373,8 @@ class _SummaryGenerator(_Generator):
         self.node_ids = node_ids
         self.counter = start
         self.with_premises = False
-        self.walks: dict[str, str] = {}  # repr() of a condition -> the expression of its unknown facts
-        self.inline: set[str] = set()  # those expressions written where they are read, not as a line of their own
-        self.readers: dict[str, int] = {}  # repr() of a condition -> how many conditions read its unknown facts
-        self.guards: dict[str, str] = {}  # such an expression -> the truth it is empty unless unknown ("None": none)
+        self.walks: dict[str, str] = {}  # repr() of a condition -> local variable holding its unknown facts
+        self.guards: dict[str, str] = {}  # such a variable -> the truth it is empty unless unknown ("None": none)
 
     def truth(self, cond: Condition) -> str:
         """The variable holding a condition's truth, or ``None`` when the rules do not derive it."""
@@ -397,42 +395,21 @@ class _SummaryGenerator(_Generator):
                 self.line(f"if {' or '.join(produced[entry.id])}:")
                 self.line(_INDENT + f"codes += ({literal(entry.id)},)")
 
-    def count(self, cond: Condition) -> None:
-        """Counts the conditions whose unknown facts read those of ``cond`` (for :meth:`needs`), then its parts'."""
-        key = repr(cond)
-        self.readers[key] = self.readers.get(key, 0) + 1
-        if self.readers[key] > 1:
-            return
-        parts: tuple[Condition | None, ...] = ()
-        if isinstance(cond, FindingRef):
-            parts = (self.edition.findings[cond.finding].when,)
-        elif isinstance(cond, CauseRef):
-            parts = (self.edition.causes[cond.cause].applies, self.edition.causes[cond.cause].when)
-        elif isinstance(cond, All | AnyOf):
-            parts = cond.parts
-        elif isinstance(cond, Not):
-            parts = (cond.part,)
-        for part in parts:
-            if part is not None:
-                self.count(part)
-
     def needs(self, cond: Condition) -> str:
-        """The expression of the unknown facts that could decide ``cond``, as the report finds them: a tuple in the
-        report's order (a name may repeat), empty once ``cond`` is decided. Each condition's line is written once,
-        after those of its parts, and shared by every cause that reads it; a test of one fact read in one place
-        only is written there instead."""
+        """The variable holding the unknown facts that could decide ``cond``, as the report finds them: a tuple in
+        the report's order (a name may repeat), empty once ``cond`` is decided. Each condition's line is written
+        once, after those of its parts, and shared by every cause that reads it."""
         key = repr(cond)  # equal conditions (some hold a dict: not hashable) share one line
-        found = self.walks.get(key)
-        if found is not None:
-            return found
+        var = self.walks.get(key)
+        if var is not None:
+            return var
         truth = self.truth(cond)
         guarded = truth != "None"  # the rules derive the condition's truth: nothing is needed once it is known
-        leaf = False  # a test of one fact
         if isinstance(cond, Test):
             names = cond.facts()
             if guarded and len(names) == 1 and cond.op != "any_item":
                 expression = f"{literal((names[0],))} if {truth} is None and {self.fact(names[0])} is None else ()"
-                leaf, guarded = True, False  # its truth tested here
+                guarded = False  # tested above
             else:
                 parts = [f"({literal((name,))} if {self.fact(name)} is None else ())" for name in names]
                 if cond.op == "any_item":
@@ -451,31 +428,16 @@ class _SummaryGenerator(_Generator):
         else:
             children = cond.parts if isinstance(cond, All | AnyOf) else (cond.part,)
             expression = " + ".join(self.needs(part) for part in children) or "()"
-        if expression in self.guards and (not guarded or self.guards[expression] == truth):
-            # The same facts as its one part (a finding read as it is, say).
-            leaf = expression in self.inline
-            guard = self.guards[expression]
-        else:
-            if guarded:
-                expression = f"{self.operand(expression)} if {truth} is None else ()"
-            guard = truth
-        if leaf and self.readers.get(key, 0) <= 1:  # written where it is read, the only place
-            if expression not in self.inline:
-                expression = f"({expression})"
-                self.inline.add(expression)
-        elif not expression.isidentifier():
-            name = f"n{truth[1:]}" if truth != "None" else ""
-            var = name if name and name not in self.walks.values() else self.fresh("n")
-            self.line(_INDENT + f"{var} = {expression[1:-1] if expression in self.inline else expression}")
-            expression = var
-        self.guards[expression] = guard
-        self.walks[key] = expression
-        return expression
-
-    def operand(self, expression: str) -> str:
-        """``expression`` as an operand: a variable or an expression written inline as it is, anything else in
-        parentheses."""
-        return expression if expression in self.guards else f"({expression})"
+        if expression.isidentifier() and (not guarded or self.guards[expression] == truth):
+            self.walks[key] = expression  # the same facts as its one part (a finding read as it is, say)
+            return expression
+        if guarded:
+            expression = f"{expression if expression.isidentifier() else f'({expression})'} if {truth} is None else ()"
+        name = f"n{truth[1:]}" if truth != "None" else ""
+        var = self.walks[key] = name if name and name not in self.walks.values() else self.fresh("n")
+        self.guards[var] = truth
+        self.line(_INDENT + f"{var} = {expression}")
+        return var
 
     def item_needs(self, test: Test) -> str:
         """A module-level function of a known list giving, for each item ``test`` leaves undecided, the fields it tests
@@ -517,12 +479,7 @@ class _SummaryGenerator(_Generator):
             return
         undetermined = " or ".join(f"{self.statuses[cid]} == 'undetermined'" for cid in causes)
         self.line(f"if {undetermined}:")
-        self.line(_INDENT + "# The unknown facts that could decide each condition, once per condition (nNNNN for vNNNN);")
-        self.line(_INDENT + "# a test of one fact read in one place only is written there.")
-        for cause in edition.causes.values():
-            for cond in (cause.applies, cause.when):
-                if cond is not None:
-                    self.count(cond)
+        self.line(_INDENT + "# The unknown facts that could decide each condition, once per condition (nNNNN for vNNNN).")
         walks = [self.cause_needs(edition.causes[cid]) for cid in causes]
         self.line(_INDENT + "# Those of each undetermined cause, in the edition's order.")
         self.line(_INDENT + "needs = (")
@@ -531,7 +488,7 @@ class _SummaryGenerator(_Generator):
             if cause.applies is None and self.guards.get(walk) == self.truth(cause.when) != "None":
                 expression = walk  # empty unless its condition is unknown, that is unless the cause is undetermined
             else:
-                expression = f"{self.operand(walk)} if {self.statuses[cid]} == 'undetermined' else ()"
+                expression = f"{walk if walk.isidentifier() else f'({walk})'} if {self.statuses[cid]} == 'undetermined' else ()"
             self.line(_INDENT * 2 + f"{expression},  {_comment(cid)}")
         self.line(_INDENT + ")")
         self.line(_INDENT + "# Each name once, at its first place, the causes taken in the order the report lists them.")
