@@ -120,8 +120,7 @@ class _Writer:
         if items.max_length is None:
             raise ValueError("a list fact needs a length bound")
         item, values = self.fresh("d"), self.fresh("values")
-        fields = [*items.template, "is_backup"] if items.extension else list(items.template)
-        template = self.constant("T", dict.fromkeys(sorted(fields)))  # sorted: the record keeps the dict as it is
+        template = self.constant("T", items.template)  # sorted: the record keeps the dict as it is
         made = self.fresh("made")
         self.add(depth, f"if type(x) is not list or len(x) > {items.max_length}:")
         self.add(depth + 1, "raise _Defer")

@@ -162,13 +162,15 @@ class Section:
 
 
 class Items:
-    """A list fact: its items' model and its length bound."""
+    """A list fact: its items' model, its length bound, and the fields of one item as the facts hold it, in
+    sorted order (an extension's also says whether it is the backup one), each None until read."""
 
     def __init__(self, model: type[BaseModel], max_length: int | None) -> None:
         self.section = Section(model, "")
-        self.template: dict[str, object] = dict.fromkeys(model.model_fields)
         self.max_length = max_length
         self.extension = model is v.Extension
+        fields = [*model.model_fields, "is_backup"] if self.extension else list(model.model_fields)
+        self.template: dict[str, object] = dict.fromkeys(sorted(fields))
 
 
 _ROOT: Section | None = None
