@@ -103,8 +103,7 @@ class FleetSummary:
         self.observed_codes.update([row.observed for row in rows if row.observed is not None])
         self.editions.update([row.edition for row in rows])
         self.unknown_facts.update(chain.from_iterable([row.unknown for row in rows]))
-        worst = max([self.worst, *map(vm_exit_code, rows)], key=_VM_EXIT_RANK.__getitem__)
-        self.worst = worst
+        self.worst = max([self.worst, *map(vm_exit_code, rows)], key=_VM_EXIT_RANK.__getitem__)
 
     def add_error(self, error: RecordError) -> None:
         """Count one bad record (and keep it while fewer than :data:`MAX_LISTED_ERRORS` are kept)."""
